@@ -1,0 +1,15 @@
+/* The clawkeeper subcommands. Each lives in cli/cmd_<name>.c and returns
+ * the process exit code. */
+#ifndef CK_CLI_COMMANDS_H
+#define CK_CLI_COMMANDS_H
+
+struct ck_command {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand */
+	const char *summary;
+};
+
+int ck_cmd_health(int argc, char **argv);
+int ck_cmd_decisions(int argc, char **argv);
+
+#endif

@@ -1,0 +1,48 @@
+/* clawkeeper: the per-instance agent of a managed OpenClaw fleet. This
+ * file only dispatches to the subcommands in cli/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct ck_command commands[] = {
+	{ "health", ck_cmd_health, "report config, credential and failover health" },
+	{ "decisions", ck_cmd_decisions, "print parsed model-fallback decision records" },
+	{ NULL, NULL, NULL },
+};
+
+static void
+usage(FILE *out)
+{
+	const struct ck_command *c;
+
+	fprintf(out, "usage: clawkeeper <command> [options]\n\ncommands:\n");
+	for (c = commands; c->name != NULL; c++)
+		fprintf(out, "  %-12s %s\n", c->name, c->summary);
+	fprintf(out, "\nclawkeeper <command> --help shows a command's options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct ck_command *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 64;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("clawkeeper %s\n", CK_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, argv[1]) == 0)
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "clawkeeper: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 64;
+}

@@ -1,0 +1,72 @@
+/* The agent's own config file (JSON, e.g. /etc/clawkeeper/agent.json):
+ * where to listen, TLS, HMAC keys and bearer tokens, the instance's
+ * paths, refresh interval and server limits. Schema in docs/api.md.
+ * Relative paths are taken from the config file's directory. */
+#ifndef CK_AGENTCONF_H
+#define CK_AGENTCONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "error.h"
+
+#define CK_KEY_MAX 64 /* bytes of an HMAC key */
+
+enum ck_scope { CK_SCOPE_NONE = 0, CK_SCOPE_READ = 1, CK_SCOPE_OPERATE = 2 };
+
+struct ck_agentconf_key {
+	char *id;
+	char *file;
+	uint8_t key[CK_KEY_MAX];
+	size_t key_len;
+};
+
+struct ck_agentconf_token {
+	char *name;
+	char sha256[65];    /* lowercase hex of SHA-256(token) */
+	enum ck_scope scope;
+};
+
+struct ck_agentconf {
+	char *path;          /* the file it was loaded from, or NULL */
+	char *instance_id;
+	char *listen;        /* as written */
+	char *unix_path;     /* set for "unix:/path" */
+	char *host;          /* set for host:port */
+	unsigned port;
+	char *tls_cert, *tls_key, *tls_client_ca;
+	struct ck_agentconf_key *keys;
+	size_t n_keys;
+	struct ck_agentconf_token *tokens;
+	size_t n_tokens;
+	/* instance */
+	char *state_dir, *config_path, *openclaw_bin, *settings_path, *log_file;
+	char *journal_dir;
+	unsigned refresh_interval_s;
+	unsigned decision_window_s;  /* health report's decision-log window */
+	/* limits */
+	unsigned connection_timeout_s;
+	unsigned max_connections;
+	unsigned max_per_ip;
+	size_t max_body_bytes;
+	size_t max_header_bytes;
+};
+
+/* Checks a parsed document. Every problem is appended to `problems` (an
+ * array of strings like "limits.max_body_bytes: expected an integer
+ * 1..1073741824", may be NULL); err gets the first. Key files are read
+ * (mode must be 0600). Returns a new config, or NULL. base_dir: where
+ * relative paths start (NULL: cwd). */
+struct ck_agentconf *ck_agentconf_from_json(const json_t *doc,
+					    const char *base_dir,
+					    json_t *problems,
+					    struct ck_error *err);
+struct ck_agentconf *ck_agentconf_load(const char *path, json_t *problems,
+				       struct ck_error *err);
+void ck_agentconf_free(struct ck_agentconf *conf);
+/* Reads a key file: hex (32..64 bytes), mode 0600 or refused. */
+int ck_agentconf_read_key(const char *path, uint8_t *key, size_t *key_len,
+			  struct ck_error *err);
+const char *ck_scope_name(enum ck_scope scope);
+
+#endif

@@ -1,0 +1,47 @@
+/* An OpenClaw instance on disk: where its state dir, config, agents and
+ * gateway file log are, which version wrote it, and its parsed config.
+ * Discovery follows OpenClaw: --state-dir/--config, then
+ * OPENCLAW_STATE_DIR / OPENCLAW_CONFIG_PATH, then OPENCLAW_PROFILE
+ * (~/.openclaw-<profile>), then ~/.openclaw. */
+#ifndef CK_INSTANCE_H
+#define CK_INSTANCE_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "error.h"
+
+struct ck_instance_opts {
+	const char *state_dir;    /* NULL: from the environment / HOME */
+	const char *config_path;  /* NULL: <state_dir>/openclaw.json */
+	const char *openclaw_bin; /* NULL: no binary; read files only */
+	const char *log_file;     /* NULL: logging.file or /tmp/openclaw default */
+};
+
+struct ck_instance {
+	char *state_dir;
+	char *config_path;
+	const char *openclaw_bin; /* borrowed from opts */
+	json_t *config;           /* NULL when missing or unreadable */
+	char config_error[512];   /* set when config == NULL: path:line:col: why */
+	int config_missing;       /* the file does not exist */
+	char *version;            /* NULL when unknown */
+	const char *version_source; /* "openclaw --version", "meta.lastTouchedVersion" */
+	char **agent_ids;         /* from the config (both shapes) + agents/<id> dirs */
+	size_t n_agents;
+	char *log_file;           /* the current gateway file log */
+	char **log_paths;         /* existing files: oldest rotation first, current last */
+	size_t n_logs;
+};
+
+int ck_instance_open(const struct ck_instance_opts *opts,
+		     struct ck_instance *inst, struct ck_error *err);
+void ck_instance_close(struct ck_instance *inst);
+/* <state>/agents/<id>/agent (or the agentDir the config gives). Caller frees. */
+char *ck_instance_agent_dir(const struct ck_instance *inst, const char *agent_id);
+/* Per-agent config object in either shape: agents.list[] item with
+ * id==agent_id, or agents.entries.<id>. Borrowed; NULL when absent. */
+json_t *ck_instance_agent_config(const struct ck_instance *inst, const char *agent_id);
+/* The default gateway log for a date: /tmp/openclaw/openclaw-YYYY-MM-DD.log */
+char *ck_instance_default_log(long long now_ms);
+
+#endif

@@ -1,0 +1,26 @@
+/* Running other programs (the openclaw binary): argv only, never a shell;
+ * stdout captured with a size cap, stderr captured separately, a timeout
+ * that kills the process group. */
+#ifndef CK_SPAWN_H
+#define CK_SPAWN_H
+
+#include <stddef.h>
+#include "error.h"
+
+struct ck_spawn_result {
+	int exit_code;   /* -1 when killed by a signal or timed out */
+	int timed_out;
+	char *out;       /* stdout, NUL-terminated */
+	size_t out_len;
+	char *errout;    /* stderr, NUL-terminated */
+	size_t err_len;
+};
+
+/* env: extra "K=V" entries added to the current environment (NULL-ended,
+ * may be NULL). Returns 0 when the program ran (whatever its exit code),
+ * -1 when it could not be started. */
+int ck_spawn(char *const argv[], char *const env[], int timeout_ms,
+	     struct ck_spawn_result *res, struct ck_error *err);
+void ck_spawn_result_free(struct ck_spawn_result *res);
+
+#endif
