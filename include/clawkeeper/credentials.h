@@ -8,14 +8,53 @@
 #ifndef CK_CREDENTIALS_H
 #define CK_CREDENTIALS_H
 
+#include <stddef.h>
 #include <jansson.h>
+#include "error.h"
 #include "instance.h"
 
 #define CK_EXPIRING_WINDOW_MS (24LL * 3600 * 1000)
 
 /* Returns a new array of credential entries and appends CREDENTIAL_*
- * findings. now_ms: current time (tests pin it). */
+ * findings. now_ms: current time (tests pin it).
+ *
+ * Entry keys: provider, profile (null for "missing"), type (api_key |
+ * token | oauth | null), status, credential_status (status before any
+ * cooldown is applied), effective (counts for the provider the way
+ * `models status` counts it), in_use (a model chain needs the provider),
+ * expires_at (ISO 8601 or null), expires_in_s, fingerprint, cooldown_until,
+ * reason, surface ("defaults" | "agent:<id>"), source ("auth-profiles.json"
+ * | "openclaw.sqlite" | "openclaw.json" | "models status").
+ * Extra finding codes next to CREDENTIAL_{EXPIRED,EXPIRING,MISSING,COOLDOWN}:
+ * CREDENTIAL_STORE_UNREADABLE and CREDENTIAL_STATUS_UNAVAILABLE (the binary
+ * failed; the files were read instead). */
 json_t *ck_credentials_health(const struct ck_instance *inst, long long now_ms,
 			      json_t *findings);
+
+/* A provider's status as `models status` reports it in
+ * auth.oauth.providers[].status, computed from the entries above:
+ * static | ok | expiring | expired | missing. */
+const char *ck_credentials_provider_status(const json_t *entries,
+					   const char *provider);
+
+/* Reads <agent_dir>/auth-profiles.json and auth-state.json. Each out
+ * pointer is set to a new object, or NULL when that file does not exist.
+ * -1 with "path:line:col: why" when a file exists but is not valid JSON. */
+int ck_credentials_read_json(const char *agent_dir, json_t **store,
+			     json_t **state, struct ck_error *err);
+
+/* Reads the authProfiles.store / authProfiles.state rows of
+ * config_machine_state in a 2026.7+ state db, opened read-only and
+ * immutable. Returns 1 when the store row exists, 0 when the db, table or
+ * row is absent, -1 when the file is not a readable SQLite db or a row is
+ * not JSON. */
+int ck_credentials_read_sqlite(const char *db_path, json_t **store,
+			       json_t **state, struct ck_error *err);
+
+/* The object printed by `openclaw models status --json`, tolerating ANSI
+ * colour codes and banner lines before it and text after it. NULL with a
+ * message when there is none or it is {"ok":false,"error":{...}}. */
+json_t *ck_credentials_parse_status(const char *buf, size_t len,
+				    struct ck_error *err);
 
 #endif

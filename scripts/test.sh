@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole suite, from a fresh machine: dependencies, a normal build and
+# an ASan+UBSan build each running every ctest test, then every libFuzzer
+# target for a bounded time, then the OpenAPI lint.
+# FUZZ_SECONDS (default 60) bounds each fuzzer; SKIP_FUZZ=1 skips them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc)
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+if [ "${SKIP_DEPS:-0}" != 1 ]; then bash scripts/deps.sh; fi
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "build (RelWithDebInfo, -Wall -Wextra -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$JOBS"
+step "tests"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCK_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+step "tests under ASan+UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+	step "fuzzers (${FUZZ_SECONDS}s each)"
+	CC=clang cmake -S . -B build-fuzz -DCK_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build-fuzz -j"$JOBS"
+	for f in build-fuzz/tests/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		name=$(basename "$f"); name=${name#fuzz_}
+		corpus=tests/fuzz/corpus/$name
+		work=$(mktemp -d)
+		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+		echo "fuzz $name: seeds $(ls "$work" | wc -l)"
+		"$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 "$work" 2>&1 | tail -n 4
+		rm -rf "$work"
+	done
+fi
+
+if [ -x tests/api/lint-openapi.sh ] || [ -f tests/api/lint-openapi.sh ]; then
+	step "OpenAPI lint"
+	bash tests/api/lint-openapi.sh
+fi
+step "all passed"
