@@ -1,0 +1,39 @@
+/* OpenClaw releases side by side under a releases root:
+ * <root>/<version>/ and a `current` symlink switched atomically
+ * (symlink to a temp name, rename over `current`). A release is staged
+ * from an existing directory, an install command template, or a tarball
+ * URL whose SHA-256 is checked before anything is unpacked. */
+#ifndef CK_RELEASE_H
+#define CK_RELEASE_H
+
+#include "error.h"
+
+#define CK_RELEASE_DEFAULT_INSTALL \
+	"npm install --prefix {releases}/{version} --ignore-scripts --no-audit --no-fund openclaw@{version}"
+
+struct ck_release_source {
+	const char *dir;         /* an existing release directory */
+	const char *install;     /* command template: {releases} {version} */
+	const char *url;         /* tarball (tar.gz) */
+	const char *sha256;      /* required with url */
+	int allow_http;          /* tests only */
+};
+
+/* <root>/<version>. Caller frees. */
+char *ck_release_path(const char *root, const char *version);
+/* Version the `current` link points at (its basename), NULL when none. */
+char *ck_release_current(const char *root);
+/* Makes <root>/<version> exist from the source; a present release is
+ * reused. Returns 0 or -1 with err. */
+int ck_release_stage(const char *root, const char *version,
+		     const struct ck_release_source *src, struct ck_error *err);
+/* Points `current` at <root>/<version> atomically. */
+int ck_release_switch(const char *root, const char *version, struct ck_error *err);
+/* The openclaw entry point inside a release: bin/openclaw, or
+ * node_modules/.bin/openclaw for an npm install. Caller frees; NULL when
+ * neither exists. */
+char *ck_release_openclaw(const char *release_dir);
+/* Expand {releases} and {version} in a template; caller frees. */
+char *ck_release_expand(const char *tmpl, const char *root, const char *version);
+
+#endif
