@@ -38,7 +38,7 @@ iso_now(char *buf, size_t n)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+	snprintf(buf, n, "%.20s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
 }
 
 static void
