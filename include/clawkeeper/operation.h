@@ -1,0 +1,68 @@
+/* Operations that change the instance: regenerate (same version) and
+ * upgrade (new version). One runs at a time; each step is recorded in the
+ * journal (ops.h) before it starts; a failure after the instance was
+ * touched restores the snapshot, switches the release back and restarts
+ * once more. An agent killed mid-way finishes or rolls back the
+ * operation on its next start (ck_opengine_recover).
+ *
+ * upgrade:    preflight, snapshot, stage, generate, validate, locks,
+ *             switch, restart, verify [, drill]
+ * regenerate: preflight, snapshot, generate, validate, locks, switch,
+ *             restart, verify
+ * A rollback adds the steps rollback_restore, rollback_restart,
+ * rollback_verify. */
+#ifndef CK_OPERATION_H
+#define CK_OPERATION_H
+
+#include <jansson.h>
+#include "error.h"
+#include "gateway.h"
+#include "instance.h"
+
+struct ck_opengine_conf {
+	const char *journal_dir;     /* required */
+	const char *work_dir;        /* snapshots + staging; required */
+	const char *releases_root;   /* NULL: releases are not managed */
+	const char *install_template;/* NULL: CK_RELEASE_DEFAULT_INSTALL */
+	const char *settings_path;   /* required */
+	struct ck_instance_opts inst;
+	struct ck_gateway_conf *gw;  /* borrowed; its openclaw argv is switched */
+	int drill;                   /* run the fallback drill on upgrades */
+	int allow_http;              /* release tarballs over http (tests) */
+	long long min_free_bytes;    /* preflight disk check; 0: 64 MiB */
+	int ready_timeout_ms;        /* 0: the gateway conf's */
+};
+
+enum ck_submit {
+	CK_SUBMIT_CREATED,   /* 202: a new operation */
+	CK_SUBMIT_EXISTING,  /* 202/200: the same Idempotency-Key, same body */
+	CK_SUBMIT_BUSY,      /* 409: another operation is running */
+	CK_SUBMIT_KEY_REUSED,/* 422: the key was used with another body */
+	CK_SUBMIT_INVALID,   /* 400: the request names a bad field */
+	CK_SUBMIT_ERROR,     /* 500 */
+};
+
+struct ck_opengine;
+
+/* conf and everything it points to must outlive the engine. */
+struct ck_opengine *ck_opengine_new(const struct ck_opengine_conf *conf,
+				    struct ck_error *err);
+/* Waits for a running operation's thread, then frees. */
+void ck_opengine_free(struct ck_opengine *eng);
+/* Finishes or rolls back an operation a previous agent left running.
+ * Returns the number of operations it settled, -1 on error. */
+int ck_opengine_recover(struct ck_opengine *eng, struct ck_error *err);
+/* kind "regenerate" (params {} or {"drill":bool}) or "upgrade"
+ * (params {"target_version", "source":{"dir"|"install"|"url","sha256"},
+ * "allow_downgrade", "drill"}). async: run in a thread and return at
+ * once; else return when it ended. *op_out: the record (new ref). For
+ * BUSY, *op_out is the running one. */
+enum ck_submit ck_opengine_submit(struct ck_opengine *eng, const char *kind,
+				  const json_t *params, const char *idem_key,
+				  int async, json_t **op_out, struct ck_error *err);
+/* Blocks until no operation runs. */
+void ck_opengine_wait(struct ck_opengine *eng);
+/* Id of the running operation, or NULL (copy into buf). */
+const char *ck_opengine_running(struct ck_opengine *eng, char *buf, size_t n);
+
+#endif
