@@ -11,5 +11,11 @@ struct ck_command {
 
 int ck_cmd_health(int argc, char **argv);
 int ck_cmd_decisions(int argc, char **argv);
+int ck_cmd_drill(int argc, char **argv);
+int ck_cmd_serve(int argc, char **argv);
+int ck_cmd_call(int argc, char **argv);
+int ck_cmd_keygen(int argc, char **argv);
+int ck_cmd_config(int argc, char **argv);
+int ck_cmd_plan(int argc, char **argv);
 
 #endif

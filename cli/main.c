@@ -8,6 +8,12 @@
 static const struct ck_command commands[] = {
 	{ "health", ck_cmd_health, "report config, credential and failover health" },
 	{ "decisions", ck_cmd_decisions, "print parsed model-fallback decision records" },
+	{ "plan", ck_cmd_plan, "dry-run a config regenerate: the plan and a diff, writes nothing" },
+	{ "drill", ck_cmd_drill, "prove failover: one real turn against a stub provider" },
+	{ "serve", ck_cmd_serve, "run the authenticated HTTP API (systemd service)" },
+	{ "call", ck_cmd_call, "send a signed request to an agent's API" },
+	{ "keygen", ck_cmd_keygen, "write a new HMAC key file (mode 0600)" },
+	{ "config", ck_cmd_config, "config check FILE: validate an agent config" },
 	{ NULL, NULL, NULL },
 };
 
