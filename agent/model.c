@@ -68,13 +68,14 @@ ck_model_family(const char *ref, char *buf, size_t n)
 		snprintf(buf, n, "openai");
 }
 
-/* Under the unified shape only openai-codex/ is rewritten to openai/;
- * codex/ and codex-cli/ stay distinct runtimes. */
+/* The unified shape (>= 2026.5.30) writes every Codex ref (openai-codex/,
+ * codex/, codex-cli/) as openai/<m>, as `openclaw doctor --fix` does and
+ * as the generator (generate.c) writes it. */
 static void
 unify(const char *ref, int unified, char *buf, size_t n)
 {
-	if (unified && strncmp(ref, "openai-codex/", 13) == 0)
-		snprintf(buf, n, "openai/%s", ref + 13);
+	if (unified && ck_model_is_codex(ref))
+		snprintf(buf, n, "openai/%s", ck_model_id(ref));
 	else
 		snprintf(buf, n, "%s", ref);
 }

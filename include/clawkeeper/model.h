@@ -16,8 +16,9 @@ int ck_model_is_codex(const char *ref);
 /* Provider family: openai-codex, codex, codex-cli count as "openai". */
 void ck_model_family(const char *ref, char *buf, size_t n);
 /* 1 when a and b name the same model. With unified set (OpenClaw >=
- * 2026.5.30) "openai-codex/<m>" and "openai/<m>" are the same model:
- * that version writes a Codex ref as openai/<m>. */
+ * 2026.5.30) a Codex ref ("openai-codex/<m>", "codex/<m>", "codex-cli/<m>")
+ * and "openai/<m>" are the same model: that shape writes them as
+ * openai/<m>. */
 int ck_model_ref_equal(const char *a, const char *b, int unified);
 
 enum ck_chain_kind { CK_CHAIN_DEFAULTS, CK_CHAIN_AGENT, CK_CHAIN_CRON };
