@@ -39,17 +39,20 @@ ck_op_time(long long ms, char *buf, size_t n)
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
 
+	char date[20];
+	size_t len;
+
 	gmtime_r(&secs, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	len = strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	date[len] = '\0';
+	snprintf(buf, n, "%s.%03dZ", date, (int)(ms % 1000));
 }
 
 json_t *
 ck_op_new(const char *kind, long long now_ms)
 {
 	uint8_t rnd[4];
-	char hex[9], id[CK_OP_ID_MAX], ts[32];
+	char hex[9], id[CK_OP_ID_MAX], ts[48];
 	time_t secs = (time_t)(now_ms / 1000);
 	struct tm tm;
 
@@ -57,9 +60,8 @@ ck_op_new(const char *kind, long long now_ms)
 		return NULL;
 	ck_hex_encode(rnd, sizeof(rnd), hex);
 	gmtime_r(&secs, &tm);
-	snprintf(id, sizeof(id), "op-%04d%02d%02dT%02d%02d%02dZ-%s",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, hex);
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(id, sizeof(id), "op-%s-%s", ts, hex);
 	ck_op_time(now_ms, ts, sizeof(ts));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:i, s:n}",
 	    "id", id, "kind", kind, "state", "pending", "created_at", ts,
@@ -85,7 +87,7 @@ ck_op_step_set(json_t *op, const char *name, const char *state,
 	json_t *steps = json_object_get(op, "steps");
 	json_t *step;
 	size_t i;
-	char ts[32];
+	char ts[48];
 
 	ck_op_time(now_ms, ts, sizeof(ts));
 	json_array_foreach(steps, i, step) {

@@ -38,7 +38,7 @@ json_t *ck_op_read(const char *dir, const char *id, struct ck_error *err);
 /* All records, newest first (created_at, then id). A missing dir is an
  * empty list; unreadable files are skipped. At most `max` records. */
 json_t *ck_op_list(const char *dir, size_t max, struct ck_error *err);
-/* ISO 8601 UTC with milliseconds into buf (>= 25 bytes). */
+/* ISO 8601 UTC with milliseconds into buf (>= 48 bytes). */
 void ck_op_time(long long ms, char *buf, size_t n);
 
 #endif

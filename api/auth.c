@@ -1,0 +1,318 @@
+/* Request authentication, default deny. Two schemes: HMAC request
+ * signing for the control plane (keys from 0600 files, two may be active
+ * for rotation, +-300 s skew, nonce replay cache) and bearer tokens with a
+ * scope for people and scripts (the config stores only their SHA-256).
+ * Canonical string (docs/api.md):
+ *   METHOD \n request-target \n ts \n nonce \n hex(sha256(body)) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define HMAC_SCHEME "CK-HMAC-SHA256"
+#define BEARER_SCHEME "Bearer"
+#define MAX_TOKEN_LEN 1024
+#define NONCE_PROBES 32
+
+struct nonce_slot {
+	uint8_t h[16];
+	long long expires_s;
+};
+
+struct ck_nonce_cache {
+	pthread_mutex_t lock;
+	size_t n;
+	struct nonce_slot *slots;
+};
+
+struct ck_nonce_cache *
+ck_nonce_cache_new(size_t slots)
+{
+	struct ck_nonce_cache *nc = calloc(1, sizeof(*nc));
+
+	if (nc == NULL)
+		return NULL;
+	/* calloc of a large block is fresh zero pages: no RSS until used */
+	nc->slots = calloc(slots, sizeof(*nc->slots));
+	if (nc->slots == NULL) {
+		free(nc);
+		return NULL;
+	}
+	nc->n = slots;
+	pthread_mutex_init(&nc->lock, NULL);
+	return nc;
+}
+
+void
+ck_nonce_cache_free(struct ck_nonce_cache *nc)
+{
+	if (nc == NULL)
+		return;
+	pthread_mutex_destroy(&nc->lock);
+	free(nc->slots);
+	free(nc);
+}
+
+/* 1 when new (now remembered), 0 when replayed, -1 when the cache is
+ * full of live nonces: then refuse rather than forget one, which would
+ * let it be replayed. */
+static int
+nonce_remember(struct ck_nonce_cache *nc, const char *key_id,
+    const char *nonce, long long now_s, long long expires_s)
+{
+	struct ck_sha256_ctx *ctx = ck_sha256_begin();
+	char hex[CK_SHA256_HEX_LEN];
+	uint8_t h[CK_SHA256_LEN];
+	struct nonce_slot *free_slot = NULL;
+	size_t start, i;
+	int rc = -1;
+
+	if (ctx == NULL)
+		return -1;
+	ck_sha256_update(ctx, key_id, strlen(key_id) + 1);
+	ck_sha256_update(ctx, nonce, strlen(nonce));
+	ck_sha256_end(ctx, hex);
+	ck_hex_decode(hex, h, sizeof(h));
+	memcpy(&start, h + 16, sizeof(start));
+	pthread_mutex_lock(&nc->lock);
+	for (i = 0; i < NONCE_PROBES; i++) {
+		struct nonce_slot *s = &nc->slots[(start + i) % nc->n];
+
+		if (s->expires_s < now_s) {
+			if (free_slot == NULL)
+				free_slot = s;
+			continue;
+		}
+		if (memcmp(s->h, h, 16) == 0) {
+			rc = 0;
+			goto out;
+		}
+	}
+	if (free_slot != NULL) {
+		memcpy(free_slot->h, h, 16);
+		free_slot->expires_s = expires_s;
+		rc = 1;
+	}
+out:
+	pthread_mutex_unlock(&nc->lock);
+	return rc;
+}
+
+static enum MHD_Result
+deny(struct ck_request *req, unsigned status, const char *why,
+    const char *fmt, const char *arg)
+{
+	req->auth_failure = why;
+	return ck_reply_error(req, status, status == 403 ? "forbidden" :
+	    "unauthorized", fmt, arg);
+}
+
+static int
+valid_chars(const char *s, size_t lo, size_t hi, const char *extra)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if (n >= hi)
+			return 0;
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return 0;
+	}
+	return n >= lo;
+}
+
+/* Parses "keyId=a, ts=1, nonce=n, signature=hex" into the fields; every
+ * field exactly once, nothing else. */
+static int
+parse_hmac_params(const char *p, char *key_id, size_t key_id_len,
+    char *ts, char *nonce, char *sig)
+{
+	int seen = 0;
+
+	while (*p != '\0') {
+		const char *eq, *end;
+		char *dst;
+		size_t cap, len;
+		int bit;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		eq = strchr(p, '=');
+		if (eq == NULL)
+			return -1;
+		end = eq + strcspn(eq, ",");
+		if (strncmp(p, "keyId=", 6) == 0) {
+			dst = key_id, cap = key_id_len, bit = 1;
+		} else if (strncmp(p, "ts=", 3) == 0) {
+			dst = ts, cap = 21, bit = 2;
+		} else if (strncmp(p, "nonce=", 6) == 0) {
+			dst = nonce, cap = 65, bit = 4;
+		} else if (strncmp(p, "signature=", 10) == 0) {
+			dst = sig, cap = 65, bit = 8;
+		} else
+			return -1;
+		len = (size_t)(end - eq - 1);
+		while (len > 0 && eq[len] == ' ')
+			len--;
+		if ((seen & bit) != 0 || len == 0 || len >= cap)
+			return -1;
+		memcpy(dst, eq + 1, len);
+		dst[len] = '\0';
+		seen |= bit;
+		p = end;
+	}
+	return seen == 15 ? 0 : -1;
+}
+
+static int
+begin_hmac(struct ck_request *req, const char *params, enum MHD_Result *res)
+{
+	struct ck_agentconf *conf = ck_req_conf(req);
+	char key_id[65], ts[24], sig_hex[65];
+	long long now_s = ck_now_ms() / 1000;
+	char *end;
+	size_t i;
+
+	if (parse_hmac_params(params, key_id, sizeof(key_id), ts, req->nonce,
+	    sig_hex) != 0 || !valid_chars(key_id, 1, 64, "._-") ||
+	    !valid_chars(ts, 1, 20, "") || !valid_chars(req->nonce, 8, 64, "_-") ||
+	    ck_hex_decode(sig_hex, req->sig, sizeof(req->sig)) != CK_SHA256_LEN) {
+		*res = deny(req, 401, "malformed_authorization", "%s",
+		    "malformed Authorization header: expected " HMAC_SCHEME
+		    " keyId=<id>, ts=<unix seconds>, nonce=<8-64 of "
+		    "[A-Za-z0-9_-]>, signature=<64 hex>");
+		return -1;
+	}
+	req->ts = strtoll(ts, &end, 10);
+	for (i = 0; i < conf->n_keys; i++)
+		if (strcmp(conf->keys[i].id, key_id) == 0)
+			req->hmac_key = &conf->keys[i];
+	snprintf(req->principal, sizeof(req->principal), "key:%s", key_id);
+	if (req->hmac_key == NULL) {
+		*res = deny(req, 401, "unknown_key", "unknown key id %s", key_id);
+		return -1;
+	}
+	if (req->ts > now_s + CK_API_MAX_SKEW_S ||
+	    req->ts < now_s - CK_API_MAX_SKEW_S) {
+		*res = deny(req, 401, "clock_skew", "%s", "ts is more than 300 s "
+		    "away from the agent's clock; check NTP on both sides");
+		return -1;
+	}
+	req->scope = CK_SCOPE_OPERATE;
+	return 0;
+}
+
+static int
+begin_bearer(struct ck_request *req, const char *token, enum MHD_Result *res)
+{
+	struct ck_agentconf *conf = ck_req_conf(req);
+	char hex[CK_SHA256_HEX_LEN];
+	const struct ck_agentconf_token *found = NULL;
+	size_t i, len = strlen(token);
+
+	if (len == 0 || len > MAX_TOKEN_LEN) {
+		*res = deny(req, 401, "malformed_authorization", "%s",
+		    "malformed bearer token");
+		return -1;
+	}
+	ck_sha256_hex(token, len, hex);
+	/* look at every token so the time taken says nothing about which */
+	for (i = 0; i < conf->n_tokens; i++)
+		if (ck_secure_equal(hex, conf->tokens[i].sha256, 64) &&
+		    found == NULL)
+			found = &conf->tokens[i];
+	if (found == NULL) {
+		*res = deny(req, 401, "unknown_token", "%s", "unknown bearer token");
+		return -1;
+	}
+	snprintf(req->principal, sizeof(req->principal), "token:%s",
+	    found->name);
+	req->scope = found->scope;
+	return 0;
+}
+
+int
+ck_auth_begin(struct ck_request *req, enum MHD_Result *res)
+{
+	const struct ck_route *route = &ck_routes[req->route_idx];
+	const char *h;
+	int rc;
+
+	if (route->scope == CK_SCOPE_NONE)
+		return 0;
+	h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h == NULL) {
+		*res = deny(req, 401, "missing_credentials", "%s",
+		    "this route needs an Authorization header (" HMAC_SCHEME
+		    " or Bearer)");
+		return -1;
+	}
+	if (strncmp(h, HMAC_SCHEME " ", sizeof(HMAC_SCHEME)) == 0)
+		rc = begin_hmac(req, h + sizeof(HMAC_SCHEME), res);
+	else if (strncmp(h, BEARER_SCHEME " ", sizeof(BEARER_SCHEME)) == 0)
+		rc = begin_bearer(req, h + sizeof(BEARER_SCHEME), res);
+	else {
+		*res = deny(req, 401, "malformed_authorization", "%s",
+		    "unsupported Authorization scheme: use " HMAC_SCHEME
+		    " or Bearer");
+		return -1;
+	}
+	if (rc != 0)
+		return -1;
+	if (req->scope < route->scope) {
+		*res = deny(req, 403, "scope", "this route needs scope %s",
+		    ck_scope_name(route->scope));
+		return -1;
+	}
+	return 0;
+}
+
+int
+ck_auth_finish(struct ck_request *req, enum MHD_Result *res)
+{
+	const struct ck_agentconf_key *key = req->hmac_key;
+	char body_hex[CK_SHA256_HEX_LEN], ts[24];
+	uint8_t mac[CK_SHA256_LEN];
+	char *canon;
+	int rc;
+
+	if (key == NULL)
+		return 0;
+	ck_sha256_hex(req->body ? req->body : "", req->body_len, body_hex);
+	snprintf(ts, sizeof(ts), "%lld", req->ts);
+	canon = ck_strdup_printf("%s\n%s\n%s\n%s\n%s", req->method,
+	    req->raw_uri, ts, req->nonce, body_hex);
+	if (canon == NULL) {
+		*res = ck_reply_error(req, 500, "internal", "%s", "out of memory");
+		return -1;
+	}
+	ck_hmac_sha256(key->key, key->key_len, canon, strlen(canon), mac);
+	free(canon);
+	if (!ck_secure_equal(mac, req->sig, sizeof(mac))) {
+		*res = deny(req, 401, "bad_signature", "%s", "signature does not "
+		    "match: sign METHOD\\nPATH?QUERY\\nts\\nnonce\\n"
+		    "hex(sha256(body)) with the key (docs/api.md)");
+		return -1;
+	}
+	/* only a verified request may take a nonce, so nobody can fill the
+	 * cache with guesses */
+	rc = nonce_remember(req->srv->nonces, key->id, req->nonce,
+	    ck_now_ms() / 1000, req->ts + CK_API_MAX_SKEW_S + 1);
+	if (rc == 0) {
+		*res = deny(req, 401, "replayed_nonce", "%s", "nonce already used "
+		    "within the last 300 s: send a fresh nonce per request");
+		return -1;
+	}
+	if (rc < 0) {
+		req->auth_failure = "nonce_cache_full";
+		*res = ck_reply_error(req, 503, "busy", "%s", "too many signed "
+		    "requests in the replay window; retry shortly");
+		return -1;
+	}
+	return 0;
+}

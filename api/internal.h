@@ -1,0 +1,159 @@
+/* Private to api/: the per-request state, the route table, reply helpers,
+ * the health cache and the metrics registry shared by server.c, auth.c,
+ * routes.c and the handlers. */
+#ifndef CK_API_INTERNAL_H
+#define CK_API_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "clawkeeper/agentconf.h"
+#include "clawkeeper/fileio.h"
+#include "clawkeeper/hash.h"
+#include "clawkeeper/ops.h"
+
+#define CK_API_MAX_SKEW_S 300
+#define CK_API_NONCE_SLOTS 16384
+
+struct ck_request;
+typedef enum MHD_Result (*ck_handler_fn)(struct ck_request *req);
+
+struct ck_route {
+	const char *method;
+	const char *pattern;     /* "/v1/operations/{id}": one {param} segment */
+	ck_handler_fn handler;
+	enum ck_scope scope;     /* CK_SCOPE_NONE: open */
+	const char *name;        /* metrics label: the pattern */
+};
+
+extern const struct ck_route ck_routes[];
+extern const size_t ck_n_routes;
+
+/* A counted reference to the config in force, so SIGHUP can swap it while
+ * requests still hold the old one. */
+struct ck_confref {
+	struct ck_agentconf *conf;
+	atomic_int refs;
+};
+
+struct ck_health_cache;
+struct ck_metrics;
+struct ck_nonce_cache;
+
+struct ck_server {
+	struct MHD_Daemon *daemon;
+	int listen_fd;
+	int port;
+	char *unix_path;
+	pthread_mutex_t conf_lock;
+	struct ck_confref *conf;
+	struct ck_health_cache *health;
+	struct ck_metrics *metrics;
+	struct ck_nonce_cache *nonces;
+	long long started_ms;
+	atomic_int inflight;
+	char *tls_cert_pem, *tls_key_pem, *tls_ca_pem;
+};
+
+enum ck_req_state { REQ_NEW = 0, REQ_BODY, REQ_WAIT_HEALTH, REQ_RESUMED, REQ_DONE };
+
+struct ck_request {
+	struct ck_server *srv;
+	struct MHD_Connection *conn;
+	struct ck_confref *cref;
+	char *raw_uri;                /* request target as sent, with query */
+	const char *method;
+	struct timespec start;
+	int route_idx;                /* -1: no route */
+	char param[CK_OP_ID_MAX + 1]; /* the {id} segment */
+	enum ck_req_state state;
+	char *body;
+	size_t body_len, body_cap;
+	int body_too_big;
+	/* auth */
+	char principal[96];           /* "key:<id>", "token:<name>", "" */
+	enum ck_scope scope;
+	const struct ck_agentconf_key *hmac_key;
+	char nonce[65];
+	long long ts;
+	uint8_t sig[CK_SHA256_LEN];
+	const char *auth_failure;     /* reason for the audit line */
+	/* result */
+	unsigned status;
+	char op_id[CK_OP_ID_MAX + 1];
+	unsigned long long need_gen;  /* health refresh this request waits for */
+	int health_failed;
+	struct ck_request *next_waiter;
+};
+
+static inline struct ck_agentconf *
+ck_req_conf(const struct ck_request *req)
+{
+	return req->cref->conf;
+}
+
+/* routes.c: 0 and *idx on a match; -1 no such path; -2 path exists but not
+ * for this method (allow filled with "GET, PUT"). */
+int ck_route_match(const char *method, const char *path, int *idx,
+		   char *param, size_t param_len, char *allow, size_t allow_len);
+
+/* server.c reply helpers; body is stolen. */
+enum MHD_Result ck_reply_json(struct ck_request *req, unsigned status,
+			      json_t *body, const char *etag);
+enum MHD_Result ck_reply_bytes(struct ck_request *req, unsigned status,
+			       const char *buf, size_t len, const char *ctype,
+			       const char *etag);
+enum MHD_Result ck_reply_error(struct ck_request *req, unsigned status,
+			       const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+struct ck_confref *ck_server_conf_get(struct ck_server *srv);
+void ck_confref_put(struct ck_confref *cref);
+long long ck_now_ms(void);
+
+/* auth.c: checks the Authorization header before the body is read.
+ * Returns 0 when the request may proceed to the body (or is open); else
+ * a reply has been queued and its MHD result is in *result. */
+int ck_auth_begin(struct ck_request *req, enum MHD_Result *result);
+/* After the body: verifies the HMAC signature and records the nonce. */
+int ck_auth_finish(struct ck_request *req, enum MHD_Result *result);
+struct ck_nonce_cache *ck_nonce_cache_new(size_t slots);
+void ck_nonce_cache_free(struct ck_nonce_cache *nc);
+
+/* health_cache.c */
+struct ck_health_cache *ck_health_cache_start(struct ck_server *srv,
+					      struct ck_error *err);
+void ck_health_cache_stop(struct ck_health_cache *hc);
+/* Copies the cached report's JSON text (caller frees) and returns a new
+ * reference to the report; NULL when none yet. */
+json_t *ck_health_cache_get(struct ck_health_cache *hc, char **text,
+			    size_t *len);
+/* Suspends the request until a report computed after now is ready. */
+void ck_health_cache_wait(struct ck_health_cache *hc, struct ck_request *req);
+void ck_health_cache_poke(struct ck_health_cache *hc);
+
+/* metrics.c */
+struct ck_metrics *ck_metrics_new(void);
+void ck_metrics_free(struct ck_metrics *m);
+void ck_metrics_observe(struct ck_metrics *m, int route_idx, unsigned status,
+			double seconds);
+/* Prometheus text; caller frees. */
+char *ck_metrics_render(struct ck_metrics *m, const json_t *health,
+			const json_t *ops, size_t *len);
+
+/* handlers */
+enum MHD_Result ck_h_agent(struct ck_request *req);
+enum MHD_Result ck_h_health(struct ck_request *req);
+enum MHD_Result ck_h_config(struct ck_request *req);
+enum MHD_Result ck_h_decisions(struct ck_request *req);
+enum MHD_Result ck_h_settings_get(struct ck_request *req);
+enum MHD_Result ck_h_settings_put(struct ck_request *req);
+enum MHD_Result ck_h_ops_list(struct ck_request *req);
+enum MHD_Result ck_h_ops_get(struct ck_request *req);
+enum MHD_Result ck_h_metrics(struct ck_request *req);
+
+#endif

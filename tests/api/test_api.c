@@ -1,0 +1,1024 @@
+/* API tests: the server runs in-process on port 0 over an instance built
+ * from the OpenClaw fixtures with planted canary secrets, and is called
+ * with libcurl: every route, the auth matrix, limits, preconditions, and
+ * a check that no canary ever reaches a response, header, metric or log
+ * line. The clawkeeper binary's call/keygen/config commands run against
+ * the same server. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "clawkeeper/agentconf.h"
+#include "clawkeeper/api.h"
+#include "clawkeeper/fileio.h"
+#include "clawkeeper/hash.h"
+#include "clawkeeper/log.h"
+#include "clawkeeper/ops.h"
+
+#define CANARY_CONFIG "CANARY-FAKE-config-7f3a9c"
+#define CANARY_CRED "CANARY-FAKE-credential-51d2e8"
+#define READ_TOKEN "ck-read-FAKE-token-0c1d2e3f4a5b"
+#define OP_TOKEN "ck-operate-FAKE-token-9e8d7c6b5a"
+#define FIX CK_FIXTURES "/openclaw/2026.5.28"
+
+static char tmp[256];
+static char key1_hex[65], key2_hex[65];
+static uint8_t key1[32], key2[32];
+static struct ck_server *srv;
+static int port;
+static int log_fd = -1;
+static char log_path[300];
+/* every response body and header, for the canary check at the end */
+static char *seen;
+static size_t seen_len;
+
+struct resp {
+	long status;
+	char *body;
+	size_t len;
+	char headers[4096];
+};
+
+static void
+remember(const char *p, size_t n)
+{
+	seen = realloc(seen, seen_len + n + 1);
+	memcpy(seen + seen_len, p, n);
+	seen_len += n;
+	seen[seen_len] = '\0';
+}
+
+static size_t
+on_body(char *p, size_t sz, size_t n, void *ud)
+{
+	struct resp *r = ud;
+
+	r->body = realloc(r->body, r->len + sz * n + 1);
+	memcpy(r->body + r->len, p, sz * n);
+	r->len += sz * n;
+	r->body[r->len] = '\0';
+	return sz * n;
+}
+
+static size_t
+on_hdr(char *p, size_t sz, size_t n, void *ud)
+{
+	struct resp *r = ud;
+
+	strncat(r->headers, p, sizeof(r->headers) - strlen(r->headers) - 1);
+	return sz * n;
+}
+
+static void
+hexkey(const char *hex, uint8_t *out)
+{
+	ck_hex_decode(hex, out, 32);
+}
+
+/* Builds the HMAC Authorization header the way docs/api.md says. */
+static void
+sign(char *out, size_t n, const char *key_id, const uint8_t *key,
+    const char *method, const char *target, long long ts, const char *nonce,
+    const char *body)
+{
+	char bh[CK_SHA256_HEX_LEN], sig[65], *canon;
+	uint8_t mac[32];
+
+	ck_sha256_hex(body ? body : "", body ? strlen(body) : 0, bh);
+	canon = ck_strdup_printf("%s\n%s\n%lld\n%s\n%s", method, target, ts,
+	    nonce, bh);
+	ck_hmac_sha256(key, 32, canon, strlen(canon), mac);
+	free(canon);
+	ck_hex_encode(mac, 32, sig);
+	snprintf(out, n, "Authorization: CK-HMAC-SHA256 keyId=%s, ts=%lld, "
+	    "nonce=%s, signature=%s", key_id, ts, nonce, sig);
+}
+
+static void
+fresh_nonce(char *out)
+{
+	uint8_t r[12];
+
+	ck_random_bytes(r, sizeof(r));
+	ck_hex_encode(r, sizeof(r), out);
+}
+
+/* One request; extra headers NULL-terminated. */
+static struct resp
+req(const char *method, const char *target, const char *body, ...)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	struct resp r;
+	char url[512];
+	const char *h;
+	va_list ap;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, target);
+	int has_ct = 0;
+
+	va_start(ap, body);
+	while ((h = va_arg(ap, const char *)) != NULL) {
+		hl = curl_slist_append(hl, h);
+		has_ct |= strncasecmp(h, "Content-Type:", 13) == 0;
+	}
+	va_end(ap);
+	/* curl would send a form content type */
+	if (body != NULL && !has_ct)
+		hl = curl_slist_append(hl, "Content-Type: application/json");
+	hl = curl_slist_append(hl, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_hdr);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	if (r.body == NULL)
+		r.body = strdup("");
+	remember(r.headers, strlen(r.headers));
+	remember(r.body, r.len);
+	return r;
+}
+
+static struct resp
+signed_req(const char *method, const char *target, const char *body,
+    const char *extra)
+{
+	char auth[512], nonce[32];
+
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, method, target, (long long)time(NULL),
+	    nonce, body);
+	return req(method, target, body, auth, extra, NULL);
+}
+
+#define BEARER_READ "Authorization: Bearer " READ_TOKEN
+#define BEARER_OP "Authorization: Bearer " OP_TOKEN
+
+static json_t *
+body_json(const struct resp *r)
+{
+	json_t *doc = json_loads(r->body, 0, NULL);
+
+	assert_non_null(doc);
+	return doc;
+}
+
+static const char *
+error_code(const struct resp *r)
+{
+	static char code[64];
+	json_t *doc = body_json(r);
+	const char *c = json_string_value(json_object_get(json_object_get(doc,
+	    "error"), "code"));
+
+	assert_non_null(c);
+	snprintf(code, sizeof(code), "%s", c);
+	json_decref(doc);
+	return code;
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char *p = ck_path_join(dir, name);
+	struct ck_error err;
+
+	assert_int_equal(ck_file_write_atomic(p, text, strlen(text), mode, &err), 0);
+	free(p);
+}
+
+static void
+plant_instance(const char *state)
+{
+	struct ck_error err;
+	json_error_t jerr;
+	json_t *cfg = json_load_file(FIX "/auth/s7-all/openclaw.json", 0, &jerr);
+	json_t *auth = json_load_file(FIX "/auth/s7-all/auth-profiles.json", 0,
+	    &jerr);
+	char *text, *agent_dir = ck_path_join(state, "agents/main/agent");
+	char *log = ck_strdup_printf("%s/openclaw.log", tmp);
+
+	assert_non_null(cfg);
+	assert_non_null(auth);
+	/* canaries in the live config, in a provider and a channel */
+	json_object_set_new(json_object_get(json_object_get(json_object_get(cfg,
+	    "models"), "providers"), "ollama"), "apiKey",
+	    json_string(CANARY_CONFIG));
+	json_object_set_new(cfg, "channels", json_pack("{s:{s:s, s:b}}",
+	    "telegram", "botToken", CANARY_CONFIG "-bot", "enabled", 1));
+	json_object_set_new(json_object_get(cfg, "logging"), "file",
+	    json_string(log));
+	text = json_dumps(cfg, JSON_INDENT(2));
+	write_file(state, "openclaw.json", text, 0600);
+	free(text);
+	json_object_set_new(json_object_get(auth, "profiles"), "openai:canary",
+	    json_pack("{s:s, s:s, s:s}", "type", "api_key", "provider", "openai",
+	    "key", CANARY_CRED));
+	assert_int_equal(ck_mkdir_p(agent_dir, 0700, &err), 0);
+	text = json_dumps(auth, JSON_INDENT(2));
+	write_file(agent_dir, "auth-profiles.json", text, 0600);
+	free(text);
+	text = ck_path_join(agent_dir, "auth-state.json");
+	assert_int_equal(ck_file_copy(FIX "/auth/s7-all/auth-state.json", text,
+	    &err), 0);
+	free(text);
+	assert_int_equal(ck_file_copy(FIX "/decision/a-primary-fails-fallback-"
+	    "succeeds/file-log.jsonl", log, &err), 0);
+	json_decref(cfg);
+	json_decref(auth);
+	free(agent_dir);
+	free(log);
+}
+
+static void
+make_key(const char *name, char *hex, uint8_t *key)
+{
+	uint8_t raw[32];
+	char *line;
+
+	ck_random_bytes(raw, sizeof(raw));
+	ck_hex_encode(raw, sizeof(raw), hex);
+	hexkey(hex, key);
+	line = ck_strdup_printf("%s\n", hex);
+	write_file(tmp, name, line, 0600);
+	free(line);
+}
+
+static char *
+agent_config_text(const char *listen, int with_k2)
+{
+	char rh[CK_SHA256_HEX_LEN], oh[CK_SHA256_HEX_LEN];
+
+	ck_sha256_hex(READ_TOKEN, strlen(READ_TOKEN), rh);
+	ck_sha256_hex(OP_TOKEN, strlen(OP_TOKEN), oh);
+	return ck_strdup_printf("{\n"
+	    " \"instance_id\": \"test-instance\",\n"
+	    " \"listen\": \"%s\",\n"
+	    " \"hmac_keys\": [{\"id\":\"k1\",\"file\":\"k1.key\"}%s],\n"
+	    " \"tokens\": [{\"name\":\"reader\",\"sha256\":\"%s\",\"scope\":\"read\"},\n"
+	    "   {\"name\":\"ops\",\"sha256\":\"%s\",\"scope\":\"operate\"}],\n"
+	    " \"instance\": {\"state_dir\":\"state\",\"settings_path\":\"settings.json\"},\n"
+	    " \"journal_dir\": \"journal\",\n"
+	    " \"refresh_interval_s\": 3600,\n"
+	    " \"limits\": {\"connection_timeout_s\":1,\"max_connections\":64,"
+	    "\"max_per_ip\":32,\"max_body_bytes\":4096,\"max_header_bytes\":8192}\n"
+	    "}\n", listen, with_k2 ? ",{\"id\":\"k2\",\"file\":\"k2.key\"}" : "",
+	    rh, oh);
+}
+
+static struct ck_agentconf *
+load_conf(const char *listen, int with_k2)
+{
+	char *text = agent_config_text(listen, with_k2);
+	char *path = ck_path_join(tmp, "agent.json");
+	struct ck_error err;
+	struct ck_agentconf *conf;
+
+	write_file(tmp, "agent.json", text, 0600);
+	conf = ck_agentconf_load(path, NULL, &err);
+	if (conf == NULL)
+		fprintf(stderr, "agent config: %s\n", err.msg);
+	assert_non_null(conf);
+	free(text);
+	free(path);
+	return conf;
+}
+
+static void
+write_ops(void)
+{
+	char *dir = ck_path_join(tmp, "journal");
+	struct ck_error err;
+	json_t *a = ck_op_new("upgrade", 1790000000000LL);
+	json_t *b = ck_op_new("import", 1790000100000LL);
+
+	ck_op_add_step(a, "snapshot");
+	ck_op_step_set(a, "snapshot", "running", NULL, 1790000000500LL);
+	ck_op_step_set(a, "snapshot", "done", "snapshot taken", 1790000001000LL);
+	json_object_set_new(a, "state", json_string("succeeded"));
+	json_object_set_new(b, "state", json_string("failed"));
+	assert_int_equal(ck_op_write(dir, a, &err), 0);
+	assert_int_equal(ck_op_write(dir, b, &err), 0);
+	write_file(tmp, "op-a.id", json_string_value(json_object_get(a, "id")),
+	    0600);
+	write_file(tmp, "op-b.id", json_string_value(json_object_get(b, "id")),
+	    0600);
+	json_decref(a);
+	json_decref(b);
+	free(dir);
+}
+
+static int
+setup(void **state)
+{
+	struct ck_error err;
+	char *sd;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/ck-api-test-XXXXXX");
+	if (mkdtemp(tmp) == NULL)
+		return -1;
+	sd = ck_path_join(tmp, "state");
+	ck_mkdir_p(sd, 0700, &err);
+	plant_instance(sd);
+	free(sd);
+	make_key("k1.key", key1_hex, key1);
+	make_key("k2.key", key2_hex, key2);
+	write_ops();
+	snprintf(log_path, sizeof(log_path), "%s/agent.log", tmp);
+	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	ck_log_set_fd(log_fd);
+	ck_log_set_level(CK_LOG_DEBUG);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	srv = ck_server_start(load_conf("127.0.0.1:0", 1), &err);
+	if (srv == NULL) {
+		fprintf(stderr, "start: %s\n", err.msg);
+		return -1;
+	}
+	port = ck_server_port(srv);
+	return port > 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	struct ck_error err;
+
+	(void)state;
+	ck_server_shutdown(srv, 2000);
+	ck_log_set_fd(2);
+	close(log_fd);
+	curl_global_cleanup();
+	free(seen);
+	if (getenv("CK_KEEP_TMP") == NULL)
+		ck_rm_rf(tmp, &err);
+	return 0;
+}
+
+/* ---- routes ---- */
+
+static void
+test_agent_is_open(void **state)
+{
+	struct resp r = req("GET", "/v1/agent", NULL, NULL);
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	assert_string_equal(json_string_value(json_object_get(doc,
+	    "instance_id")), "test-instance");
+	assert_string_equal(json_string_value(json_object_get(doc, "version")),
+	    CK_VERSION);
+	assert_true(json_is_integer(json_object_get(doc, "uptime_s")));
+	assert_non_null(strstr(r.headers, "application/json"));
+	json_decref(doc);
+	free(r.body);
+}
+
+static void
+test_health(void **state)
+{
+	struct resp r = req("GET", "/v1/instance/health", NULL, BEARER_READ, NULL);
+	struct resp r2;
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	assert_non_null(json_string_value(json_object_get(doc, "status")));
+	assert_true(json_is_array(json_object_get(doc, "findings")));
+	json_decref(doc);
+	r2 = req("GET", "/v1/instance/health?refresh=1", NULL, BEARER_READ, NULL);
+	assert_int_equal(r2.status, 200);
+	free(r2.body);
+	r2 = req("GET", "/v1/instance/health?refresh=yes", NULL, BEARER_READ,
+	    NULL);
+	assert_int_equal(r2.status, 400);
+	free(r2.body);
+	free(r.body);
+}
+
+static void
+test_config_redacted(void **state)
+{
+	struct resp r = req("GET", "/v1/instance/config", NULL, BEARER_READ, NULL);
+	json_t *doc, *cfg;
+	char fp[CK_FINGERPRINT_LEN];
+
+	(void)state;
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	cfg = json_object_get(doc, "config");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(cfg, "agents"), "defaults"), "model"),
+	    "primary")), "openai-codex/gpt-5.5");
+	ck_fingerprint(CANARY_CONFIG, fp);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(cfg, "models"), "providers"),
+	    "ollama"), "apiKey")), fp);
+	assert_null(strstr(r.body, "CANARY"));
+	json_decref(doc);
+	free(r.body);
+}
+
+static void
+test_decisions(void **state)
+{
+	struct resp r = req("GET", "/v1/instance/decisions?since=2000-01-01T00:00:00Z",
+	    NULL, BEARER_READ, NULL);
+	json_t *doc, *arr;
+
+	(void)state;
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	arr = json_object_get(doc, "decisions");
+	assert_true(json_array_size(arr) > 0);
+	assert_non_null(json_object_get(json_array_get(arr, 0), "candidate"));
+	json_decref(doc);
+	free(r.body);
+	r = req("GET", "/v1/instance/decisions?limit=1", NULL, BEARER_READ, NULL);
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	assert_int_equal(json_array_size(json_object_get(doc, "decisions")), 1);
+	json_decref(doc);
+	free(r.body);
+	r = req("GET", "/v1/instance/decisions?since=2999-01-01T00:00:00Z", NULL,
+	    BEARER_READ, NULL);
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	assert_int_equal(json_array_size(json_object_get(doc, "decisions")), 0);
+	json_decref(doc);
+	free(r.body);
+	r = req("GET", "/v1/instance/decisions?since=yesterday-ish", NULL,
+	    BEARER_READ, NULL);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "since"));
+	free(r.body);
+}
+
+static char *
+header_value(const struct resp *r, const char *name)
+{
+	char pat[64];
+	const char *p;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), "\n%s:", name);
+	p = strcasestr(r->headers, pat);
+	if (p == NULL)
+		return NULL;
+	p += strlen(pat);
+	while (*p == ':' || *p == ' ')
+		p++;
+	n = strcspn(p, "\r\n");
+	return strndup(p, n);
+}
+
+static void
+test_settings_cas(void **state)
+{
+	const char *s1 = "{\"primary\":\"openai-codex/gpt-5.5\",\"fallbacks\":"
+	    "[\"anthropic/claude-sonnet-4-6\"]}";
+	const char *s2 = "{\"primary\":\"openai-codex/gpt-5.5\",\"fallbacks\":"
+	    "[\"ollama/llama3.1:8b\"]}";
+	struct resp r;
+	char *etag, *etag2, im[200];
+
+	(void)state;
+	r = req("GET", "/v1/instance/settings", NULL, BEARER_READ, NULL);
+	assert_int_equal(r.status, 404);
+	free(r.body);
+	r = req("PUT", "/v1/instance/settings", s1, BEARER_OP,
+	    "Content-Type: application/json", NULL);
+	assert_int_equal(r.status, 200);
+	etag = header_value(&r, "ETag");
+	assert_non_null(etag);
+	assert_int_equal(strlen(etag), 66);
+	free(r.body);
+	r = req("GET", "/v1/instance/settings", NULL, BEARER_READ, NULL);
+	assert_int_equal(r.status, 200);
+	etag2 = header_value(&r, "ETag");
+	assert_string_equal(etag, etag2);
+	assert_non_null(strstr(r.body, "anthropic/claude-sonnet-4-6"));
+	free(etag2);
+	free(r.body);
+	/* an existing document needs If-Match */
+	r = req("PUT", "/v1/instance/settings", s2, BEARER_OP, NULL);
+	assert_int_equal(r.status, 428);
+	free(r.body);
+	r = req("PUT", "/v1/instance/settings", s2, BEARER_OP,
+	    "If-Match: \"0000000000000000000000000000000000000000000000000000000000000000\"",
+	    NULL);
+	assert_int_equal(r.status, 412);
+	assert_string_equal(error_code(&r), "precondition_failed");
+	free(r.body);
+	snprintf(im, sizeof(im), "If-Match: %s", etag);
+	r = signed_req("PUT", "/v1/instance/settings", s2, im);
+	assert_int_equal(r.status, 200);
+	etag2 = header_value(&r, "ETag");
+	assert_string_not_equal(etag, etag2);
+	free(r.body);
+	/* the old ETag is stale now */
+	r = req("PUT", "/v1/instance/settings", s1, BEARER_OP, im, NULL);
+	assert_int_equal(r.status, 412);
+	free(r.body);
+	free(etag);
+	free(etag2);
+}
+
+static void
+test_settings_bad_bodies(void **state)
+{
+	struct resp r;
+	json_t *doc, *e;
+
+	(void)state;
+	r = req("PUT", "/v1/instance/settings", "{\n  \"primary\": \"a/b\",\n"
+	    "  \"fallbacks\": [\"x/y\" \"z/w\"]\n}", BEARER_OP, "If-Match: *", NULL);
+	assert_int_equal(r.status, 400);
+	doc = body_json(&r);
+	e = json_object_get(doc, "error");
+	assert_string_equal(json_string_value(json_object_get(e, "code")),
+	    "malformed_json");
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 3);
+	assert_true(json_integer_value(json_object_get(e, "column")) > 10);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")),
+	    "line 3"));
+	json_decref(doc);
+	free(r.body);
+	r = req("PUT", "/v1/instance/settings", "{\"primary\":\"openai-codex/gpt"
+	    "-5.5\",\"fallbackz\":[]}", BEARER_OP, "If-Match: *", NULL);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(error_code(&r), "invalid_settings");
+	assert_non_null(strstr(r.body, "fallbackz"));
+	free(r.body);
+	r = req("PUT", "/v1/instance/settings", "{}", BEARER_OP, "If-Match: *",
+	    "Content-Type: text/plain", NULL);
+	assert_int_equal(r.status, 415);
+	free(r.body);
+}
+
+static void
+test_body_limit(void **state)
+{
+	char *big = malloc(8192 + 1);
+	struct resp r;
+
+	(void)state;
+	memset(big, ' ', 8192);
+	big[0] = '{';
+	big[8191] = '}';
+	big[8192] = '\0';
+	r = req("PUT", "/v1/instance/settings", big, BEARER_OP, "If-Match: *",
+	    NULL);
+	assert_int_equal(r.status, 413);
+	assert_string_equal(error_code(&r), "body_too_large");
+	free(r.body);
+	free(big);
+}
+
+static void
+test_operations(void **state)
+{
+	char *ida = NULL, *idb = NULL, *target;
+	size_t n;
+	struct ck_error err;
+	struct resp r;
+	json_t *doc, *ops;
+
+	(void)state;
+	target = ck_path_join(tmp, "op-a.id");
+	assert_int_equal(ck_file_read(target, 100, &ida, &n, &err), 0);
+	free(target);
+	target = ck_path_join(tmp, "op-b.id");
+	assert_int_equal(ck_file_read(target, 100, &idb, &n, &err), 0);
+	free(target);
+	r = req("GET", "/v1/operations", NULL, BEARER_READ, NULL);
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	ops = json_object_get(doc, "operations");
+	assert_int_equal(json_array_size(ops), 2);
+	/* newest first */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ops,
+	    0), "id")), idb);
+	json_decref(doc);
+	free(r.body);
+	target = ck_strdup_printf("/v1/operations/%s", ida);
+	r = req("GET", target, NULL, BEARER_READ, NULL);
+	assert_int_equal(r.status, 200);
+	doc = body_json(&r);
+	assert_string_equal(json_string_value(json_object_get(doc, "kind")),
+	    "upgrade");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(doc, "steps"), 0), "state")), "done");
+	json_decref(doc);
+	free(r.body);
+	free(target);
+	r = req("GET", "/v1/operations/op-nope", NULL, BEARER_READ, NULL);
+	assert_int_equal(r.status, 404);
+	free(r.body);
+	r = req("GET", "/v1/operations/..%2F..%2Fagent.json", NULL, BEARER_READ,
+	    NULL);
+	assert_int_equal(r.status, 404);
+	free(r.body);
+	free(ida);
+	free(idb);
+}
+
+static void
+test_404_405(void **state)
+{
+	struct resp r = req("GET", "/v1/nothing", NULL, BEARER_READ, NULL);
+	char *allow;
+
+	(void)state;
+	assert_int_equal(r.status, 404);
+	assert_string_equal(error_code(&r), "not_found");
+	free(r.body);
+	r = req("DELETE", "/v1/instance/settings", NULL, BEARER_OP, NULL);
+	assert_int_equal(r.status, 405);
+	allow = header_value(&r, "Allow");
+	assert_non_null(allow);
+	assert_string_equal(allow, "GET, PUT");
+	free(allow);
+	free(r.body);
+	r = req("POST", "/v1/agent", "{}", NULL);
+	assert_int_equal(r.status, 405);
+	free(r.body);
+}
+
+/* ---- auth matrix ---- */
+
+static void
+expect_401(struct resp r, const char *why)
+{
+	if (r.status != 401)
+		fprintf(stderr, "%s: got %ld %s\n", why, r.status, r.body);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(error_code(&r), "unauthorized");
+	assert_non_null(strcasestr(r.headers, "WWW-Authenticate"));
+	free(r.body);
+}
+
+static void
+test_auth_matrix(void **state)
+{
+	const char *path = "/v1/instance/health";
+	const char *body = "{\"primary\":\"openai-codex/gpt-5.5\"}";
+	long long now = (long long)time(NULL);
+	char auth[512], nonce[32];
+	struct resp r;
+
+	(void)state;
+	expect_401(req("GET", path, NULL, NULL), "no header");
+	expect_401(req("GET", path, NULL, "Authorization: CK-HMAC-SHA256 "
+	    "keyId=k1, ts=1", NULL), "malformed");
+	expect_401(req("GET", path, NULL, "Authorization: Basic Zm9vOmJhcg==",
+	    NULL), "other scheme");
+	expect_401(req("GET", path, NULL, "Authorization: Bearer nope", NULL),
+	    "unknown token");
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k9", key1, "GET", path, now, nonce, NULL);
+	expect_401(req("GET", path, NULL, auth, NULL), "unknown key");
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key2, "GET", path, now, nonce, NULL);
+	expect_401(req("GET", path, NULL, auth, NULL), "bad signature");
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "GET", "/v1/instance/config", now,
+	    nonce, NULL);
+	expect_401(req("GET", path, NULL, auth, NULL), "signed another path");
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "GET", path, now - 1000, nonce, NULL);
+	expect_401(req("GET", path, NULL, auth, NULL), "skewed clock");
+	/* tampered body: signed one body, sent another */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "PUT", "/v1/instance/settings", now,
+	    nonce, body);
+	expect_401(req("PUT", "/v1/instance/settings",
+	    "{\"primary\":\"anthropic/claude-sonnet-4-6\"}", auth, "If-Match: *",
+	    NULL), "tampered body");
+	/* a good request, then the same one replayed */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "GET", path, now, nonce, NULL);
+	r = req("GET", path, NULL, auth, NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	expect_401(req("GET", path, NULL, auth, NULL), "replayed nonce");
+	/* the second key of a rotation works too */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k2", key2, "GET", "/v1/instance/decisions?limit=2",
+	    now, nonce, NULL);
+	r = req("GET", "/v1/instance/decisions?limit=2", NULL, auth, NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	/* the query is part of what is signed */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k2", key2, "GET", "/v1/instance/decisions?limit=2",
+	    now, nonce, NULL);
+	expect_401(req("GET", "/v1/instance/decisions?limit=3", NULL, auth, NULL),
+	    "query changed");
+	/* wrong scope: a read token on a write route */
+	r = req("PUT", "/v1/instance/settings", body, BEARER_READ, "If-Match: *",
+	    NULL);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(error_code(&r), "forbidden");
+	free(r.body);
+	/* metrics are behind auth too */
+	r = req("GET", "/metrics", NULL, NULL);
+	assert_int_equal(r.status, 401);
+	free(r.body);
+}
+
+static void
+test_metrics(void **state)
+{
+	struct resp r = req("GET", "/metrics", NULL, BEARER_READ, NULL);
+
+	(void)state;
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.headers, "text/plain"));
+	assert_non_null(strstr(r.body, "clawkeeper_http_requests_total{route="
+	    "\"/v1/instance/health\",status=\"200\"}"));
+	assert_non_null(strstr(r.body, "clawkeeper_http_requests_total{route="
+	    "\"/v1/instance/settings\",status=\"412\"}"));
+	assert_non_null(strstr(r.body,
+	    "clawkeeper_http_request_duration_seconds_bucket{route="));
+	assert_non_null(strstr(r.body, "clawkeeper_health_status{status="));
+	assert_non_null(strstr(r.body,
+	    "clawkeeper_operations{kind=\"upgrade\",result=\"succeeded\"} 1"));
+	assert_non_null(strstr(r.body, "clawkeeper_findings{code="));
+	free(r.body);
+}
+
+/* A client that sends half a request and stalls is cut off by the
+ * connection timeout (1 s in this config). */
+static void
+test_slow_headers_cut_off(void **state)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	const char *part = "GET /v1/agent HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	struct timespec t0, t1;
+	struct pollfd pfd;
+	char buf[256];
+	ssize_t n;
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(write(fd, part, strlen(part)), (ssize_t)strlen(part));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	n = read(fd, buf, sizeof(buf));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(n <= 0); /* closed, no response */
+	assert_true(t1.tv_sec - t0.tv_sec <= 4);
+	close(fd);
+}
+
+static void
+test_unix_socket_and_reload(void **state)
+{
+	char *sock = ck_strdup_printf("%s/api.sock", tmp);
+	char *listen = ck_strdup_printf("unix:%s", sock);
+	struct ck_error err;
+	struct ck_server *us = ck_server_start(load_conf(listen, 1), &err);
+	struct stat st;
+	CURL *c = curl_easy_init();
+	long status = 0;
+	char auth[512], nonce[32];
+	struct resp r;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(us);
+	assert_int_equal(stat(sock, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0660);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, "http://localhost/v1/agent");
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, devnull);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	assert_int_equal(status, 200);
+	curl_easy_cleanup(c);
+	fclose(devnull);
+	ck_server_stop(us);
+	assert_int_not_equal(stat(sock, &st), 0);
+	/* reload without k2: the rotated-out key stops working at once */
+	assert_int_equal(ck_server_reload(srv, load_conf("127.0.0.1:0", 0), &err),
+	    0);
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k2", key2, "GET", "/v1/instance/health",
+	    (long long)time(NULL), nonce, NULL);
+	expect_401(req("GET", "/v1/instance/health", NULL, auth, NULL),
+	    "removed key");
+	r = signed_req("GET", "/v1/instance/health", NULL, NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	assert_int_equal(ck_server_reload(srv, load_conf("127.0.0.1:0", 1), &err),
+	    0);
+	free(sock);
+	free(listen);
+}
+
+/* ---- config and key files ---- */
+
+static void
+test_agentconf_problems(void **state)
+{
+	json_t *doc = json_pack("{s:{s:s, s:i}, s:{s:s}, s:s, s:[{s:s, s:s}]}",
+	    "instance", "state_dir", "/x", "bogus", 1,
+	    "limits", "max_body_bytes", "lots",
+	    "listen", "nowhere",
+	    "tokens", "name", "t", "sha256", "not-a-hash");
+	json_t *problems = json_array();
+	struct ck_error err;
+	char *joined = NULL;
+	size_t i;
+	json_t *p;
+
+	(void)state;
+	assert_null(ck_agentconf_from_json(doc, "/", problems, &err));
+	json_array_foreach(problems, i, p) {
+		char *n = ck_strdup_printf("%s|%s", joined ? joined : "",
+		    json_string_value(p));
+		free(joined);
+		joined = n;
+	}
+	assert_non_null(strstr(joined, "instance.bogus: unknown field"));
+	assert_non_null(strstr(joined, "limits.max_body_bytes: expected"));
+	assert_non_null(strstr(joined, "listen: expected host:port"));
+	assert_non_null(strstr(joined, "tokens[0].sha256"));
+	assert_non_null(strstr(joined, "tokens[0].scope"));
+	free(joined);
+	json_decref(doc);
+	json_decref(problems);
+}
+
+static void
+test_key_file_mode(void **state)
+{
+	char *p = ck_path_join(tmp, "loose.key");
+	uint8_t key[CK_KEY_MAX];
+	size_t len;
+	struct ck_error err;
+
+	(void)state;
+	write_file(tmp, "loose.key", key1_hex, 0644);
+	assert_int_equal(ck_agentconf_read_key(p, key, &len, &err), -1);
+	assert_non_null(strstr(err.msg, p));
+	assert_non_null(strstr(err.msg, "0600"));
+	assert_null(strstr(err.msg, key1_hex));
+	chmod(p, 0600);
+	assert_int_equal(ck_agentconf_read_key(p, key, &len, &err), 0);
+	assert_int_equal(len, 32);
+	assert_memory_equal(key, key1, 32);
+	free(p);
+}
+
+/* ---- the CLI against the running server ---- */
+
+static int
+run(const char *cmd, char *out, size_t n)
+{
+	FILE *f = popen(cmd, "r");
+	size_t got;
+	int st;
+
+	assert_non_null(f);
+	got = fread(out, 1, n - 1, f);
+	out[got] = '\0';
+	st = pclose(f);
+	remember(out, got);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_cli(void **state)
+{
+	char cmd[1024], out[8192];
+	struct stat st;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s call --agent http://127.0.0.1:%d "
+	    "--key-id k1 --key-file %s/k1.key GET '/v1/instance/decisions?limit=1'"
+	    " 2>&1", CK_BIN, port, tmp);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"decisions\""));
+	write_file(tmp, "read.token", READ_TOKEN "\n", 0600);
+	snprintf(cmd, sizeof(cmd), "%s call --agent http://127.0.0.1:%d "
+	    "--token-file %s/read.token PUT /v1/instance/settings --data '{}' 2>&1",
+	    CK_BIN, port, tmp);
+	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "forbidden"));
+	snprintf(cmd, sizeof(cmd), "%s keygen %s/new.key 2>&1", CK_BIN, tmp);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	snprintf(cmd, sizeof(cmd), "%s/new.key", tmp);
+	assert_int_equal(stat(cmd, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 65);
+	snprintf(cmd, sizeof(cmd), "%s keygen %s/new.key 2>&1", CK_BIN, tmp);
+	assert_int_equal(run(cmd, out, sizeof(out)), 1); /* O_EXCL */
+	snprintf(cmd, sizeof(cmd), "%s config check %s/agent.json 2>&1", CK_BIN,
+	    tmp);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	write_file(tmp, "bad-agent.json", "{\"instance\":{\"state_dir\":\"s\"},"
+	    "\"tokens\":[],\"limitz\":{}}", 0600);
+	snprintf(cmd, sizeof(cmd), "%s config check %s/bad-agent.json 2>&1",
+	    CK_BIN, tmp);
+	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "limitz: unknown field"));
+}
+
+/* Last: nothing secret anywhere we have seen, nor in the log. */
+static void
+test_no_canary_anywhere(void **state)
+{
+	const char *secrets[] = { CANARY_CONFIG, CANARY_CRED, READ_TOKEN,
+	    OP_TOKEN, key1_hex, key2_hex, "FAKE-oauth", "sk-FAKE", NULL };
+	char *log = NULL;
+	size_t len, i;
+	struct ck_error err;
+	struct resp r;
+
+	(void)state;
+	r = req("GET", "/v1/instance/health", NULL, BEARER_READ, NULL);
+	free(r.body);
+	r = req("GET", "/metrics", NULL, BEARER_READ, NULL);
+	free(r.body);
+	assert_int_equal(ck_file_read(log_path, 64 << 20, &log, &len, &err), 0);
+	assert_non_null(strstr(log, "\"audit\""));
+	assert_non_null(strstr(log, "token:reader"));
+	assert_non_null(strstr(log, "key:k1"));
+	assert_non_null(strstr(log, "replayed_nonce"));
+	for (i = 0; secrets[i] != NULL; i++) {
+		if (strstr(seen, secrets[i]) != NULL)
+			fail_msg("secret %zu leaked in a response", i);
+		if (strstr(log, secrets[i]) != NULL)
+			fail_msg("secret %zu leaked in the log", i);
+	}
+	assert_true(seen_len > 10000);
+	free(log);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_agent_is_open),
+		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_config_redacted),
+		cmocka_unit_test(test_decisions),
+		cmocka_unit_test(test_settings_cas),
+		cmocka_unit_test(test_settings_bad_bodies),
+		cmocka_unit_test(test_body_limit),
+		cmocka_unit_test(test_operations),
+		cmocka_unit_test(test_404_405),
+		cmocka_unit_test(test_auth_matrix),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_slow_headers_cut_off),
+		cmocka_unit_test(test_unix_socket_and_reload),
+		cmocka_unit_test(test_agentconf_problems),
+		cmocka_unit_test(test_key_file_mode),
+		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_no_canary_anywhere),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
