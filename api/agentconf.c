@@ -404,7 +404,8 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 {
 	static const char *const keys[] = { "instance_id", "listen", "tls",
 	    "hmac_keys", "tokens", "instance", "journal_dir",
-	    "refresh_interval_s", "decision_window_s", "limits", NULL };
+	    "refresh_interval_s", "decision_window_s", "limits", "operations",
+	    "gateway", NULL };
 	struct parse p = { problems, err, 0, base_dir };
 	struct ck_agentconf *c;
 	json_t *v;
@@ -440,6 +441,20 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 		bad(&p, "instance: required (instance.state_dir at least)");
 	if ((v = json_object_get(doc, "limits")) != NULL)
 		parse_limits(&p, v, c);
+	{
+		json_t *probs = json_array();
+		struct ck_error oerr;
+		size_t i;
+		json_t *m;
+
+		ck_opconf_parse(&c->ops, json_object_get(doc, "operations"),
+		    json_object_get(doc, "gateway"), base_dir, probs, &oerr);
+		json_array_foreach(probs, i, m)
+			bad(&p, "%s", json_string_value(m));
+		json_decref(probs);
+		ck_opconf_fill_instance(&c->ops, c->state_dir, c->config_path,
+		    c->openclaw_bin);
+	}
 	if (c->n_keys == 0 && c->n_tokens == 0 && p.n_bad == 0)
 		bad(&p, "hmac_keys, tokens: none configured, so every route "
 		    "but GET /v1/agent would refuse every request");
@@ -518,6 +533,7 @@ ck_agentconf_free(struct ck_agentconf *c)
 	free(c->config_path);
 	free(c->openclaw_bin);
 	free(c->settings_path);
+	ck_opconf_free(&c->ops);
 	free(c->log_file);
 	free(c->journal_dir);
 	free(c);

@@ -15,6 +15,7 @@
 #include "clawkeeper/agentconf.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
+#include "clawkeeper/operation.h"
 #include "clawkeeper/ops.h"
 
 #define CK_API_MAX_SKEW_S 300
@@ -58,6 +59,12 @@ struct ck_server {
 	long long started_ms;
 	atomic_int inflight;
 	char *tls_cert_pem, *tls_key_pem, *tls_ca_pem;
+	/* Operations run against the config the server started with: the
+	 * engine keeps that reference (a reload does not move it). */
+	struct ck_confref *ops_conf;
+	struct ck_instance_opts ops_inst;
+	struct ck_opengine_conf ops_engine_conf;
+	struct ck_opengine *engine;
 };
 
 enum ck_req_state { REQ_NEW = 0, REQ_BODY, REQ_WAIT_HEALTH, REQ_RESUMED, REQ_DONE };
@@ -155,5 +162,12 @@ enum MHD_Result ck_h_settings_put(struct ck_request *req);
 enum MHD_Result ck_h_ops_list(struct ck_request *req);
 enum MHD_Result ck_h_ops_get(struct ck_request *req);
 enum MHD_Result ck_h_metrics(struct ck_request *req);
+enum MHD_Result ck_h_regenerate(struct ck_request *req);
+enum MHD_Result ck_h_upgrade(struct ck_request *req);
+enum MHD_Result ck_h_plan(struct ck_request *req);
+
+/* operations.c: the engine behind POST /v1/regenerate and /v1/upgrades. */
+int ck_server_ops_start(struct ck_server *srv, struct ck_error *err);
+void ck_server_ops_stop(struct ck_server *srv);
 
 #endif

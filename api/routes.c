@@ -22,6 +22,12 @@ const struct ck_route ck_routes[] = {
 	    "/v1/operations" },
 	{ "GET", "/v1/operations/{id}", ck_h_ops_get, CK_SCOPE_READ,
 	    "/v1/operations/{id}" },
+	{ "POST", "/v1/instance/config/plan", ck_h_plan, CK_SCOPE_READ,
+	    "/v1/instance/config/plan" },
+	{ "POST", "/v1/regenerate", ck_h_regenerate, CK_SCOPE_OPERATE,
+	    "/v1/regenerate" },
+	{ "POST", "/v1/upgrades", ck_h_upgrade, CK_SCOPE_OPERATE,
+	    "/v1/upgrades" },
 	{ "GET", "/metrics", ck_h_metrics, CK_SCOPE_READ, "/metrics" },
 };
 const size_t ck_n_routes = sizeof(ck_routes) / sizeof(ck_routes[0]);

@@ -516,6 +516,8 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 	if (start_daemon(srv, conf, err) != 0)
 		goto fail;
 	srv->listen_fd = -1; /* the daemon owns it now */
+	if (ck_server_ops_start(srv, err) != 0)
+		goto fail;
 	ck_log_info("listening on %s (port %d)", conf->listen, srv->port);
 	return srv;
 fail:
@@ -596,6 +598,7 @@ ck_server_stop(struct ck_server *srv)
 		return;
 	/* waiters must be resumed before the daemon goes */
 	ck_health_cache_stop(srv->health);
+	ck_server_ops_stop(srv);
 	if (srv->daemon != NULL)
 		MHD_stop_daemon(srv->daemon);
 	if (srv->listen_fd >= 0)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "error.h"
+#include "opconf.h"
 
 #define CK_KEY_MAX 64 /* bytes of an HMAC key */
 
@@ -50,6 +51,8 @@ struct ck_agentconf {
 	unsigned max_per_ip;
 	size_t max_body_bytes;
 	size_t max_header_bytes;
+	/* "operations" and "gateway": regenerate/upgrade/import (opconf.h) */
+	struct ck_opconf ops;
 };
 
 /* Checks a parsed document. Every problem is appended to `problems` (an

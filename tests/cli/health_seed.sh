@@ -61,13 +61,25 @@ check() { # version dir
 
 for v in 2026.5.28 2026.6.1; do
 	d=$T/$v; mkdir -p "$d/agents/main/agent" "$d/logs"
-	primary=openai/gpt-5.5
-	[ "$v" = 2026.5.28 ] && primary=openai-codex/gpt-5.5
-	stripped_config "$FIX/$v/config/openclaw.json" "$primary" >"$d/openclaw.json"
+	# The buggy generator wrote the unified form whatever the version.
+	stripped_config "$FIX/$v/config/openclaw.json" openai/gpt-5.5 >"$d/openclaw.json"
 	cp "$FIX/$v/auth/s2-oauth-expired/auth-profiles.json" "$d/agents/main/agent/"
 	cp "$FIX/$v/decision/b-primary-fails-no-fallbacks/file-log.jsonl" "$d/logs/openclaw.log"
 	check "$v" "$d"
 done
+
+# Before 2026.5.30 a Codex primary that lost its other-provider fallbacks
+# is what the legacy runtime forces: said as a warning, never silent.
+d=$T/legacy; mkdir -p "$d/agents/main/agent" "$d/logs"
+stripped_config "$FIX/2026.5.28/config/openclaw.json" openai-codex/gpt-5.5 >"$d/openclaw.json"
+set +e
+out=$("$BIN" health --state-dir "$d" --settings "$T/settings.json" --log "$d/logs/openclaw.log" --json)
+set -e
+msg=$(echo "$out" | jq -r '.findings[] | select(.code=="LEGACY_RUNTIME_DROPS_FALLBACKS" and .severity=="warning") | .message')
+for want in anthropic/claude-sonnet-4-6 openrouter/meta-llama/llama-3.3-70b-instruct ollama/llama3.1:8b; do
+	grep -qF "$want" <<<"$msg" || fail "legacy: LEGACY_RUNTIME_DROPS_FALLBACKS does not name $want: $msg"
+done
+pass "2026.5.28 Codex primary: LEGACY_RUNTIME_DROPS_FALLBACKS names the fallbacks the runtime cannot drive"
 
 # 2026.9.6 keeps the store in state/openclaw.sqlite (config_machine_state).
 v=2026.9.6; d=$T/$v; mkdir -p "$d/state" "$d/logs"

@@ -1,0 +1,211 @@
+/* POST /v1/regenerate, POST /v1/upgrades and POST /v1/instance/config/plan:
+ * the HTTP face of the operation engine (agent/operation.c) and of the
+ * generator's dry run. Parsing and status codes only; the work is in
+ * agent/. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clawkeeper/generate.h"
+#include "clawkeeper/instance.h"
+#include "clawkeeper/log.h"
+#include "clawkeeper/settings.h"
+#include "internal.h"
+
+int
+ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
+{
+	struct ck_agentconf *c;
+	int settled;
+
+	srv->ops_conf = ck_server_conf_get(srv);
+	c = srv->ops_conf->conf;
+	if (c->journal_dir == NULL || c->settings_path == NULL ||
+	    c->ops.gw.openclaw_argv == NULL) {
+		ck_log_info("operations disabled: they need journal_dir, "
+			    "instance.settings_path and instance.openclaw_bin");
+		return 0;
+	}
+	srv->ops_inst.state_dir = c->state_dir;
+	srv->ops_inst.config_path = c->config_path;
+	srv->ops_inst.openclaw_bin = NULL; /* versions come from the gateway checks */
+	srv->ops_inst.log_file = c->log_file;
+	ck_opconf_engine(&c->ops, c->journal_dir, c->settings_path, &srv->ops_inst,
+			 &srv->ops_engine_conf);
+	srv->engine = ck_opengine_new(&srv->ops_engine_conf, err);
+	if (srv->engine == NULL)
+		return -1;
+	settled = ck_opengine_recover(srv->engine, err);
+	if (settled > 0)
+		ck_log_warn("settled %d operation(s) an earlier agent left running", settled);
+	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
+		struct ck_error gerr;
+
+		if (ck_gateway_start(&c->ops.gw, &gerr) != 0)
+			ck_log_error("supervised gateway did not start: %s", gerr.msg);
+	}
+	return 0;
+}
+
+void
+ck_server_ops_stop(struct ck_server *srv)
+{
+	struct ck_agentconf *c;
+
+	if (srv->ops_conf == NULL)
+		return;
+	c = srv->ops_conf->conf;
+	if (srv->engine != NULL) {
+		ck_opengine_free(srv->engine);
+		srv->engine = NULL;
+		if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
+			struct ck_error gerr;
+
+			if (ck_gateway_stop(&c->ops.gw, &gerr) != 0)
+				ck_log_warn("supervised gateway stop: %s", gerr.msg);
+		}
+	}
+	ck_confref_put(srv->ops_conf);
+	srv->ops_conf = NULL;
+}
+
+/* NULL body is {}. On a malformed body a 400 naming line and column has
+ * been queued and *rc holds its result. */
+static json_t *
+body_json(struct ck_request *req, enum MHD_Result *rc)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (req->body_len == 0)
+		return json_object();
+	doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL)
+		*rc = ck_reply_error(req, 400, "malformed_json",
+				     "body is not valid JSON: %s (line %d, column %d)",
+				     jerr.text, jerr.line, jerr.column);
+	else if (!json_is_object(doc)) {
+		json_decref(doc);
+		doc = NULL;
+		*rc = ck_reply_error(req, 400, "bad_request", "%s",
+				     "body: expected a JSON object");
+	}
+	return doc;
+}
+
+static enum MHD_Result
+submit(struct ck_request *req, const char *kind)
+{
+	const char *key = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+						      "Idempotency-Key");
+	enum MHD_Result rc = MHD_NO;
+	struct ck_error err;
+	enum ck_submit res;
+	json_t *params, *op = NULL;
+	const char *id;
+
+	if (req->srv->engine == NULL)
+		return ck_reply_error(req, 503, "operations_disabled", "%s",
+				      "operations need journal_dir, instance.settings_path "
+				      "and instance.openclaw_bin in the agent config");
+	if (key != NULL && (strlen(key) == 0 || strlen(key) > 200))
+		return ck_reply_error(req, 400, "bad_request", "%s",
+				      "Idempotency-Key: 1 to 200 characters");
+	params = body_json(req, &rc);
+	if (params == NULL)
+		return rc;
+	ck_error_clear(&err);
+	res = ck_opengine_submit(req->srv->engine, kind, params, key, 1, &op, &err);
+	json_decref(params);
+	id = json_string_value(json_object_get(op, "id"));
+	if (id != NULL)
+		snprintf(req->op_id, sizeof(req->op_id), "%s", id);
+	switch (res) {
+	case CK_SUBMIT_CREATED:
+	case CK_SUBMIT_EXISTING:
+		return ck_reply_json(req, 202, op, NULL);
+	case CK_SUBMIT_BUSY:
+		json_decref(op);
+		return ck_reply_error(req, 409, "operation_running", "%s", err.msg);
+	case CK_SUBMIT_KEY_REUSED:
+		json_decref(op);
+		return ck_reply_error(req, 422, "idempotency_key_reused", "%s", err.msg);
+	case CK_SUBMIT_INVALID:
+		json_decref(op);
+		return ck_reply_error(req, 400, "bad_request", "%s", err.msg);
+	default:
+		json_decref(op);
+		return ck_reply_error(req, 500, "internal", "%s", err.msg);
+	}
+}
+
+enum MHD_Result
+ck_h_regenerate(struct ck_request *req)
+{
+	return submit(req, "regenerate");
+}
+
+enum MHD_Result
+ck_h_upgrade(struct ck_request *req)
+{
+	return submit(req, "upgrade");
+}
+
+/* Dry run: {"target_version"?, "settings"?} -> {plan, diff}. Settings
+ * default to the stored ones; nothing is written. */
+enum MHD_Result
+ck_h_plan(struct ck_request *req)
+{
+	struct ck_agentconf *c = ck_req_conf(req);
+	struct ck_instance_opts io = { 0 };
+	struct ck_gen_opts gopts = { 0 };
+	struct ck_instance inst;
+	enum MHD_Result rc = MHD_NO;
+	json_t *body, *settings, *config = NULL, *plan = NULL, *out;
+	const char *target;
+	struct ck_error err;
+
+	body = body_json(req, &rc);
+	if (body == NULL)
+		return rc;
+	ck_error_clear(&err);
+	settings = json_incref(json_object_get(body, "settings"));
+	if (settings != NULL && ck_settings_validate(settings, &err) != 0) {
+		json_decref(settings);
+		json_decref(body);
+		return ck_reply_error(req, 400, "bad_settings", "settings.%s", err.msg);
+	}
+	if (settings == NULL && c->settings_path != NULL)
+		settings = ck_settings_load(c->settings_path, &err);
+	if (settings == NULL) {
+		json_decref(body);
+		return ck_reply_error(req, 409, "no_settings", "no desired settings: %s",
+				      err.msg[0] ? err.msg : "none stored");
+	}
+	io.state_dir = c->state_dir;
+	io.config_path = c->config_path;
+	io.log_file = c->log_file;
+	if (ck_instance_open(&io, &inst, &err) != 0) {
+		json_decref(settings);
+		json_decref(body);
+		return ck_reply_error(req, 500, "internal", "%s", err.msg);
+	}
+	target = json_string_value(json_object_get(body, "target_version"));
+	gopts.target_version = target ? target : inst.version;
+	if (inst.config == NULL) {
+		rc = ck_reply_error(req, 409, "config_unreadable", "%s", inst.config_error);
+	} else if (gopts.target_version == NULL) {
+		rc = ck_reply_error(req, 400, "bad_request", "%s",
+				    "target_version: required (the instance's version is unknown)");
+	} else if (ck_generate(inst.config, settings, &gopts, &config, &plan, &err) != 0) {
+		rc = ck_reply_error(req, 400, "bad_request", "%s", err.msg);
+	} else {
+		out = json_pack("{s:s, s:o, s:o}", "target_version", gopts.target_version,
+				"plan", plan, "diff", ck_config_diff(inst.config, config));
+		rc = ck_reply_json(req, 200, out, NULL);
+	}
+	json_decref(config);
+	json_decref(settings);
+	json_decref(body);
+	ck_instance_close(&inst);
+	return rc;
+}
