@@ -245,6 +245,8 @@ scratch_reserve(struct parser *ps, size_t more)
 static int
 scratch_put(struct parser *ps, const void *data, size_t n)
 {
+	if (n == 0)
+		return 0;	/* scratch may still be NULL */
 	if (scratch_reserve(ps, n) < 0) {
 		fail_oom(ps);
 		return -1;
@@ -285,6 +287,8 @@ scratch_put_cp(struct parser *ps, uint32_t cp)
 static const char *
 strref_ptr(const struct parser *ps, const struct strref *s)
 {
+	if (s->len == 0)
+		return "";	/* scratch may still be NULL */
 	if (s->in_scratch)
 		return ps->scratch + s->off;
 	return (const char *)ps->in + s->off;
@@ -366,16 +370,82 @@ fail_nul_escape(struct parser *ps, size_t at)
 	return -1;
 }
 
+/* The control character a one-letter escape stands for, or -1. */
+static int
+control_escape(unsigned char c)
+{
+	switch (c) {
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	case 'v': return '\v';
+	default: return -1;
+	}
+}
+
+/* \0 .. \9: only \0 not followed by a digit exists, and it is NUL. */
+static int
+digit_escape(struct parser *ps, size_t at, unsigned char c)
+{
+	if (c != '0') {
+		fail(ps, at, "invalid escape: '\\%c' (octal escapes are not "
+		    "allowed in JSON5)", c);
+		return -1;
+	}
+	if (ps->pos < ps->len && ps->in[ps->pos] >= '0' &&
+	    ps->in[ps->pos] <= '9') {
+		fail(ps, at, "octal escapes are not allowed in JSON5");
+		return -1;
+	}
+	return fail_nul_escape(ps, at);
+}
+
+static int
+hex_escape(struct parser *ps, size_t at)
+{
+	long v;
+
+	v = read_hex(ps, at + 2, 2);
+	if (v < 0) {
+		fail(ps, at, "\\x must be followed by two hex digits");
+		return -1;
+	}
+	if (v == 0)
+		return fail_nul_escape(ps, at);
+	ps->pos = at + 4;
+	return scratch_put_cp(ps, (uint32_t)v);
+}
+
+/* A backslash before a non-ASCII character: LS/PS continue the line,
+ * anything else stands for itself. */
+static int
+unicode_char_escape(struct parser *ps, size_t at)
+{
+	uint32_t cp;
+	size_t n;
+
+	n = utf8_decode(ps, at + 1, &cp);
+	if (n == 0) {
+		fail(ps, at + 1, "invalid UTF-8 in string");
+		return -1;
+	}
+	ps->pos = at + 1 + n;
+	if (cp == 0x2028 || cp == 0x2029)
+		return 0;
+	return scratch_put(ps, ps->in + at + 1, n);
+}
+
 /* One escape sequence inside a string, ps->pos at the backslash.
  * Appends the decoded text to scratch. */
 static int
 string_escape(struct parser *ps)
 {
 	size_t at = ps->pos;
-	uint32_t cp;
-	long v;
-	size_t n;
 	unsigned char c, out;
+	uint32_t cp;
+	int ctl;
 
 	if (at + 1 >= ps->len) {
 		fail(ps, at, "unterminated escape at end of input");
@@ -383,64 +453,33 @@ string_escape(struct parser *ps)
 	}
 	c = ps->in[at + 1];
 	ps->pos = at + 2;
-	switch (c) {
-	case 'b': out = '\b'; break;
-	case 'f': out = '\f'; break;
-	case 'n': out = '\n'; break;
-	case 'r': out = '\r'; break;
-	case 't': out = '\t'; break;
-	case 'v': out = '\v'; break;
-	case '0':
-		if (ps->pos < ps->len && ps->in[ps->pos] >= '0' &&
-		    ps->in[ps->pos] <= '9') {
-			fail(ps, at, "octal escapes are not allowed in JSON5");
-			return -1;
-		}
-		return fail_nul_escape(ps, at);
-	case '1': case '2': case '3': case '4': case '5': case '6':
-	case '7': case '8': case '9':
-		fail(ps, at, "invalid escape: '\\%c' (octal escapes are not "
-		    "allowed in JSON5)", c);
-		return -1;
-	case 'x':
-		v = read_hex(ps, at + 2, 2);
-		if (v < 0) {
-			fail(ps, at, "\\x must be followed by two hex digits");
-			return -1;
-		}
-		if (v == 0)
-			return fail_nul_escape(ps, at);
-		ps->pos = at + 4;
-		return scratch_put_cp(ps, (uint32_t)v);
-	case 'u':
+	ctl = control_escape(c);
+	if (ctl >= 0) {
+		out = (unsigned char)ctl;
+		return scratch_put(ps, &out, 1);
+	}
+	if (c >= '0' && c <= '9')
+		return digit_escape(ps, at, c);
+	if (c == 'x')
+		return hex_escape(ps, at);
+	if (c == 'u') {
 		ps->pos = at;
 		if (read_unicode_escape(ps, &cp) < 0)
 			return -1;
 		if (cp == 0)
 			return fail_nul_escape(ps, at);
 		return scratch_put_cp(ps, cp);
-	case '\n':
+	}
+	if (c == '\n')
 		return 0;	/* line continuation */
-	case '\r':
+	if (c == '\r') {
 		if (ps->pos < ps->len && ps->in[ps->pos] == '\n')
 			ps->pos++;
 		return 0;
-	default:
-		if (c < 0x80) {
-			out = c;	/* \' \" \\ \/ and any other char */
-			break;
-		}
-		n = utf8_decode(ps, at + 1, &cp);
-		if (n == 0) {
-			fail(ps, at + 1, "invalid UTF-8 in string");
-			return -1;
-		}
-		ps->pos = at + 1 + n;
-		if (cp == 0x2028 || cp == 0x2029)
-			return 0;	/* line continuation */
-		return scratch_put(ps, ps->in + at + 1, n);
 	}
-	return scratch_put(ps, &out, 1);
+	if (c >= 0x80)
+		return unicode_char_escape(ps, at);
+	return scratch_put(ps, &c, 1);	/* \' \" \\ \/ and the rest */
 }
 
 /* A quoted string at ps->pos. Without escapes it stays a slice of the
@@ -516,15 +555,23 @@ is_id_part_ascii(unsigned char c)
 	return is_id_start_ascii(c) || (c >= '0' && c <= '9');
 }
 
+static int
+ident_cp_ok(uint32_t cp, int first)
+{
+	if (cp >= 0x80)
+		return !is_unicode_space(cp);
+	return first ? is_id_start_ascii((unsigned char)cp) :
+	    is_id_part_ascii((unsigned char)cp);
+}
+
 /* One identifier character at ps->pos, or 0 at the identifier's end.
  * Returns 2 when it was a \u escape (the key must then be copied). */
 static int
 ident_char(struct parser *ps, int first, uint32_t *cp, size_t *n)
 {
-	unsigned char c = ps->in[ps->pos];
 	size_t at = ps->pos;
 
-	if (c == '\\') {
+	if (ps->in[at] == '\\') {
 		if (at + 1 >= ps->len || ps->in[at + 1] != 'u') {
 			fail(ps, at, "only \\u escapes are allowed in an "
 			    "unquoted key");
@@ -534,26 +581,19 @@ ident_char(struct parser *ps, int first, uint32_t *cp, size_t *n)
 			return -1;
 		*n = ps->pos - at;	/* 12 for a surrogate pair */
 		ps->pos = at;
-		if (*cp < 0x80 ? !(first ? is_id_start_ascii((unsigned char)*cp)
-		    : is_id_part_ascii((unsigned char)*cp)) :
-		    is_unicode_space(*cp)) {
+		if (!ident_cp_ok(*cp, first)) {
 			fail(ps, at, "\\u%04X is not allowed in an unquoted "
 			    "key", (unsigned)*cp);
 			return -1;
 		}
 		return 2;
 	}
-	if (c < 0x80) {
-		*cp = c;
-		*n = 1;
-		return (first ? is_id_start_ascii(c) : is_id_part_ascii(c));
-	}
 	*n = utf8_decode(ps, at, cp);
 	if (*n == 0) {
 		fail(ps, at, "invalid UTF-8 in an unquoted key");
 		return -1;
 	}
-	return !is_unicode_space(*cp);
+	return ident_cp_ok(*cp, first);
 }
 
 /* An unquoted (identifier) key at ps->pos. */
@@ -716,14 +756,75 @@ done:
 	return v;
 }
 
+/* 0x literal; `at` is at the '0', `start` at the sign if any. */
+static json_t *
+parse_hex(struct parser *ps, size_t start, size_t at, int negative)
+{
+	size_t digits = at + 2;
+	char found[32];
+	json_t *v;
+
+	ps->pos = digits;
+	while (ps->pos < ps->len && hexval(ps->in[ps->pos]) >= 0)
+		ps->pos++;
+	if (ps->pos == digits) {
+		fail(ps, ps->pos, "expected hex digits after '0x', found %s",
+		    FOUND(ps, ps->pos));
+		return NULL;
+	}
+	v = make_hex(ps, start, digits, negative);
+	if (v == NULL)
+		fail_oom(ps);
+	return v;
+}
+
+/* Scan digits [. digits] [e [+-] digits] from `at`; sets *is_int. */
+static int
+scan_decimal(struct parser *ps, size_t start, size_t at, int *is_int)
+{
+	size_t int_end, digits;
+	char found[32];
+
+	int_end = skip_digits(ps, at);
+	if (int_end - at > 1 && ps->in[at] == '0') {
+		fail(ps, at, "leading zeros are not allowed in numbers");
+		return -1;
+	}
+	ps->pos = int_end;
+	*is_int = 1;
+	if (ps->pos < ps->len && ps->in[ps->pos] == '.') {
+		*is_int = 0;
+		ps->pos = skip_digits(ps, ps->pos + 1);
+		if (int_end == at && ps->pos == int_end + 1) {
+			fail(ps, start, "expected digits around '.'");
+			return -1;
+		}
+	} else if (int_end == at) {
+		fail(ps, at, "expected a digit, found %s", FOUND(ps, at));
+		return -1;
+	}
+	if (ps->pos >= ps->len || (ps->in[ps->pos] | 0x20) != 'e')
+		return 0;
+	*is_int = 0;
+	ps->pos++;
+	if (ps->pos < ps->len && (ps->in[ps->pos] == '+' ||
+	    ps->in[ps->pos] == '-'))
+		ps->pos++;
+	digits = ps->pos;
+	ps->pos = skip_digits(ps, digits);
+	if (ps->pos == digits) {
+		fail(ps, digits, "expected digits in the exponent, found %s",
+		    FOUND(ps, digits));
+		return -1;
+	}
+	return 0;
+}
+
 static json_t *
 parse_number(struct parser *ps)
 {
-	size_t start = ps->pos;
-	size_t at = start, int_end, digits;
-	int negative = 0, is_int = 1;
-	char found[32];
-	json_t *v;
+	size_t start = ps->pos, at = start;
+	int negative = 0, is_int;
 
 	if (ps->in[at] == '+' || ps->in[at] == '-') {
 		negative = ps->in[at] == '-';
@@ -736,52 +837,10 @@ parse_number(struct parser *ps)
 		return NULL;
 	}
 	if (at + 1 < ps->len && ps->in[at] == '0' &&
-	    (ps->in[at + 1] == 'x' || ps->in[at + 1] == 'X')) {
-		digits = at + 2;
-		ps->pos = digits;
-		while (ps->pos < ps->len && hexval(ps->in[ps->pos]) >= 0)
-			ps->pos++;
-		if (ps->pos == digits) {
-			fail(ps, ps->pos, "expected hex digits after '0x', "
-			    "found %s", FOUND(ps, ps->pos));
-			return NULL;
-		}
-		v = make_hex(ps, start, digits, negative);
-		if (v == NULL)
-			fail_oom(ps);
-		return v;
-	}
-	int_end = skip_digits(ps, at);
-	if (int_end - at > 1 && ps->in[at] == '0') {
-		fail(ps, at, "leading zeros are not allowed in numbers");
+	    (ps->in[at + 1] == 'x' || ps->in[at + 1] == 'X'))
+		return parse_hex(ps, start, at, negative);
+	if (scan_decimal(ps, start, at, &is_int) < 0)
 		return NULL;
-	}
-	ps->pos = int_end;
-	if (ps->pos < ps->len && ps->in[ps->pos] == '.') {
-		is_int = 0;
-		ps->pos = skip_digits(ps, ps->pos + 1);
-		if (int_end == at && ps->pos == int_end + 1) {
-			fail(ps, start, "expected digits around '.'");
-			return NULL;
-		}
-	} else if (int_end == at) {
-		fail(ps, at, "expected a digit, found %s", FOUND(ps, at));
-		return NULL;
-	}
-	if (ps->pos < ps->len && (ps->in[ps->pos] | 0x20) == 'e') {
-		is_int = 0;
-		ps->pos++;
-		if (ps->pos < ps->len && (ps->in[ps->pos] == '+' ||
-		    ps->in[ps->pos] == '-'))
-			ps->pos++;
-		digits = ps->pos;
-		ps->pos = skip_digits(ps, digits);
-		if (ps->pos == digits) {
-			fail(ps, digits, "expected digits in the exponent, "
-			    "found %s", FOUND(ps, digits));
-			return NULL;
-		}
-	}
 	return make_decimal(ps, start, is_int);
 }
 

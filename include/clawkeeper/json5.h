@@ -7,8 +7,10 @@
 #include <jansson.h>
 #include "error.h"
 
-/* Error messages look like "line 5, column 12: expected ',' or '}'".
- * On failure returns NULL and, when line/col are non-NULL, sets them. */
+/* On failure returns NULL; the message starts with the position:
+ * "line 5, column 12: expected ',' or '}'". Infinity and NaN are refused
+ * (jansson holds no non-finite reals), as is any NUL character; integers
+ * beyond int64 become reals; duplicate keys: the last wins. */
 json_t *ck_json5_parse(const char *buf, size_t len, struct ck_error *err);
 /* Reads the file (capped at 16 MiB) and prefixes errors with its path:
  * "/x/openclaw.json:5:12: expected ..." */
