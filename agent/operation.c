@@ -371,13 +371,17 @@ static int
 restart_gateway(struct run *r, struct ck_error *err)
 {
 	json_int_t n = json_integer_value(json_object_get(r->op, "restarts"));
+	int rc;
 
 	use_current_release(r);
 	/* Counted before it happens: a restart the agent dies in still counts. */
 	json_object_set_new(r->op, "restarts", json_integer(n + 1));
 	journal(r);
 	r->restart_ms = now_ms();
-	return ck_gateway_restart(r->eng->conf->gw, err);
+	rc = ck_gateway_restart(r->eng->conf->gw, err);
+	if (r->eng->conf->after_restart != NULL)
+		r->eng->conf->after_restart(r->eng->conf->ud);
+	return rc;
 }
 
 static int

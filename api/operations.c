@@ -2,14 +2,73 @@
  * the HTTP face of the operation engine (agent/operation.c) and of the
  * generator's dry run. Parsing and status codes only; the work is in
  * agent/. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clawkeeper/generate.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/log.h"
 #include "clawkeeper/settings.h"
 #include "internal.h"
+
+/* A supervised gateway runs in its own process group, so an agent that
+ * was killed leaves it running on the port. Its pid is kept in a file;
+ * the next agent ends that group before starting its own gateway. */
+static char *
+gateway_pidfile(const struct ck_agentconf *c)
+{
+	return ck_path_join(c->ops.work_dir, "gateway.pid");
+}
+
+static void
+reap_orphan_gateway(const struct ck_agentconf *c)
+{
+	char *path = gateway_pidfile(c);
+	char *text = NULL;
+	long pid = 0;
+	int i;
+
+	if (path != NULL && ck_file_read(path, 64, &text, NULL, NULL) == 0)
+		pid = strtol(text, NULL, 10);
+	if (pid > 1 && kill((pid_t)-pid, 0) == 0) {
+		ck_log_warn("ending gateway process group %ld left by an earlier agent", pid);
+		kill((pid_t)-pid, SIGTERM);
+		for (i = 0; i < 100 && kill((pid_t)-pid, 0) == 0; i++)
+			usleep(50 * 1000);
+		if (kill((pid_t)-pid, 0) == 0)
+			kill((pid_t)-pid, SIGKILL);
+	}
+	if (path != NULL)
+		unlink(path);
+	free(text);
+	free(path);
+}
+
+static void
+record_gateway_pid(const struct ck_agentconf *c, pid_t pid)
+{
+	char *path = gateway_pidfile(c);
+	char buf[32];
+	struct ck_error err;
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+
+	if (path != NULL && ck_file_write_atomic(path, buf, (size_t)n, 0600, &err) != 0)
+		ck_log_warn("%s", err.msg);
+	free(path);
+}
+
+static void
+after_restart(void *ud)
+{
+	const struct ck_agentconf *c = ud;
+
+	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE && c->ops.gw.pid > 0)
+		record_gateway_pid(c, c->ops.gw.pid);
+}
 
 int
 ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
@@ -31,17 +90,25 @@ ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 	srv->ops_inst.log_file = c->log_file;
 	ck_opconf_engine(&c->ops, c->journal_dir, c->settings_path, &srv->ops_inst,
 			 &srv->ops_engine_conf);
+	srv->ops_engine_conf.after_restart = after_restart;
+	srv->ops_engine_conf.ud = c;
 	srv->engine = ck_opengine_new(&srv->ops_engine_conf, err);
 	if (srv->engine == NULL)
 		return -1;
+	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE)
+		reap_orphan_gateway(c);
 	settled = ck_opengine_recover(srv->engine, err);
 	if (settled > 0)
 		ck_log_warn("settled %d operation(s) an earlier agent left running", settled);
 	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
 		struct ck_error gerr;
 
-		if (ck_gateway_start(&c->ops.gw, &gerr) != 0)
+		if (c->ops.gw.pid > 0)
+			record_gateway_pid(c, c->ops.gw.pid);
+		else if (ck_gateway_start(&c->ops.gw, &gerr) != 0)
 			ck_log_error("supervised gateway did not start: %s", gerr.msg);
+		else
+			record_gateway_pid(c, c->ops.gw.pid);
 	}
 	return 0;
 }

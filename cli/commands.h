@@ -17,5 +17,6 @@ int ck_cmd_call(int argc, char **argv);
 int ck_cmd_keygen(int argc, char **argv);
 int ck_cmd_config(int argc, char **argv);
 int ck_cmd_plan(int argc, char **argv);
+int ck_cmd_import_stage(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct ck_command commands[] = {
 	{ "call", ck_cmd_call, "send a signed request to an agent's API" },
 	{ "keygen", ck_cmd_keygen, "write a new HMAC key file (mode 0600)" },
 	{ "config", ck_cmd_config, "config check FILE: validate an agent config" },
+	{ "import-stage", ck_cmd_import_stage, "extract and lay out an OpenClaw backup into a staging dir" },
 	{ NULL, NULL, NULL },
 };
 
