@@ -545,6 +545,16 @@ supervise_spawn(struct ck_gateway_conf *gw, struct ck_error *err)
 		ck_error_set(err, "gateway: out of memory");
 		return -1;
 	}
+	{
+		/* A fresh state dir has no logs/ yet. */
+		char *slash = strrchr(out, '/');
+
+		if (slash != NULL && slash != out) {
+			*slash = '\0';
+			ck_mkdir_p(out, 0700, NULL);
+			*slash = '/';
+		}
+	}
 	out_fd = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (out_fd < 0) {
 		ck_error_set(err, "gateway output %s: %s", out, strerror(errno));

@@ -504,7 +504,7 @@ remove_if_still_stale(const struct lock_file *f, const char *first, size_t first
 	char *buf;
 
 	if (ck_file_read(f->path, LOCK_MAX_BYTES, &buf, &len, &err) < 0) {
-		snprintf(why, nwhy, "not removed: %s", err.msg);
+		snprintf(why, nwhy, "not removed: %.200s", err.msg);
 		return 0;
 	}
 	if (len != first_len || memcmp(buf, first, len) != 0 ||
@@ -516,7 +516,7 @@ remove_if_still_stale(const struct lock_file *f, const char *first, size_t first
 	free(buf);
 	judge(&li, f->kind, cc->now_ms, cc->max_age_ms, &v);
 	if (!v.stale) {
-		snprintf(why, nwhy, "not removed: %s", v.why);
+		snprintf(why, nwhy, "not removed: %.200s", v.why);
 		return 0;
 	}
 	if (unlink(f->path) < 0) {

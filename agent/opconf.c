@@ -87,6 +87,14 @@ int
 ck_opconf_parse(struct ck_opconf *oc, const json_t *operations, const json_t *gateway,
 		const char *base_dir, json_t *problems, struct ck_error *err)
 {
+	return ck_opconf_parse_for(oc, operations, gateway, NULL, base_dir, problems, err);
+}
+
+int
+ck_opconf_parse_for(struct ck_opconf *oc, const json_t *operations, const json_t *gateway,
+		    const struct ck_opconf_instance *inst, const char *base_dir,
+		    json_t *problems, struct ck_error *err)
+{
 	static const char *const known[] = { "work_dir", "releases_root", "install",
 		"drill", "allow_http", "min_free_mb", "ready_timeout_ms", NULL };
 	struct ck_error gerr;
@@ -99,6 +107,9 @@ ck_opconf_parse(struct ck_opconf *oc, const json_t *operations, const json_t *ga
 	ck_gateway_conf_init(&oc->gw);
 	oc->work_dir = strdup(DEFAULT_WORK_DIR);
 	oc->drill = 1;
+	if (inst != NULL)
+		ck_opconf_fill_instance(oc, inst->state_dir, inst->config_path,
+					inst->openclaw_bin);
 	if (operations != NULL && !json_is_object(operations)) {
 		problem(problems, err, &n, "operations: expected an object");
 		operations = NULL;

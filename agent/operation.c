@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clawkeeper/decision.h"
+#include "clawkeeper/drill.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/generate.h"
@@ -496,6 +497,51 @@ step_verify(struct run *r, struct ck_error *err)
 	return verify_gateway(r, r->upgrade ? r->target : NULL, 1, err);
 }
 
+static int
+drill_wanted(const struct run *r)
+{
+	json_t *d = json_object_get(r->params, "drill");
+
+	if (json_is_boolean(d))
+		return json_is_true(d);
+	/* On by default for upgrades, as the agent config says. */
+	return r->upgrade && r->eng->conf->drill;
+}
+
+/* Proves failover now instead of waiting for a real error: one turn of the
+ * installed OpenClaw against a stub that answers 401 to every provider of
+ * the planned chain, in a throw-away state dir. */
+static int
+step_drill(struct run *r, struct ck_error *err)
+{
+	struct ck_drill_opts dopts = { 0 };
+	json_t *chain, *res;
+	int passed;
+
+	if (!drill_wanted(r)) {
+		snprintf(r->msg, sizeof(r->msg), "skipped (drill off)");
+		return 0;
+	}
+	chain = ck_drill_chain_from_config(r->new_config, NULL, err);
+	if (chain == NULL)
+		return -1;
+	dopts.version = r->target;
+	res = ck_drill_run(r->eng->conf->gw, r->new_config, chain, &dopts, err);
+	json_decref(chain);
+	if (res == NULL)
+		return -1;
+	passed = json_is_true(json_object_get(res, "passed"));
+	json_object_set(r->op, "drill", res);
+	if (!passed)
+		ck_error_set(err, "fallback drill failed: %s",
+			     json_string_value(json_object_get(res, "message")));
+	else
+		snprintf(r->msg, sizeof(r->msg), "%s",
+			 json_string_value(json_object_get(res, "message")));
+	json_decref(res);
+	return passed ? 0 : -1;
+}
+
 /* ---- rollback ---- */
 
 static int
@@ -573,6 +619,7 @@ static const struct step_def steps[] = {
 	{ "switch", step_switch, 0, 1 },
 	{ "restart", step_restart, 0, 1 },
 	{ "verify", step_verify, 0, 1 },
+	{ "drill", step_drill, 0, 1 },
 	{ NULL, NULL, 0, 0 },
 };
 
@@ -904,6 +951,7 @@ recover_one(struct ck_opengine *eng, json_t *op)
 	const char *kind = json_string_value(json_object_get(op, "kind"));
 	const char *sw = step_state(op, "switch");
 	const char *verify = step_state(op, "verify");
+	const char *drill = step_state(op, "drill");
 	json_t *rb = json_object_get(op, "rollback");
 	struct ck_error err;
 	struct run *r;
@@ -930,7 +978,8 @@ recover_one(struct ck_opengine *eng, json_t *op)
 		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 0, "message",
 			"the agent stopped before the live instance was changed; nothing was changed"));
 		journal(r);
-	} else if (verify != NULL && strcmp(verify, "done") == 0) {
+	} else if (verify != NULL && strcmp(verify, "done") == 0 &&
+		   (drill == NULL || strcmp(drill, "done") == 0)) {
 		set_state(r, "succeeded");
 		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 1, "message",
 			"verified before the agent stopped"));

@@ -447,13 +447,14 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 		size_t i;
 		json_t *m;
 
-		ck_opconf_parse(&c->ops, json_object_get(doc, "operations"),
-		    json_object_get(doc, "gateway"), base_dir, probs, &oerr);
+		struct ck_opconf_instance oi = { c->state_dir, c->config_path,
+		    c->openclaw_bin };
+
+		ck_opconf_parse_for(&c->ops, json_object_get(doc, "operations"),
+		    json_object_get(doc, "gateway"), &oi, base_dir, probs, &oerr);
 		json_array_foreach(probs, i, m)
 			bad(&p, "%s", json_string_value(m));
 		json_decref(probs);
-		ck_opconf_fill_instance(&c->ops, c->state_dir, c->config_path,
-		    c->openclaw_bin);
 	}
 	if (c->n_keys == 0 && c->n_tokens == 0 && p.n_bad == 0)
 		bad(&p, "hmac_keys, tokens: none configured, so every route "

@@ -17,6 +17,8 @@ int ck_cmd_call(int argc, char **argv);
 int ck_cmd_keygen(int argc, char **argv);
 int ck_cmd_config(int argc, char **argv);
 int ck_cmd_plan(int argc, char **argv);
+/* regenerate and upgrade share one implementation (argv[0] tells which). */
+int ck_cmd_ops(int argc, char **argv);
 int ck_cmd_import_stage(int argc, char **argv);
 
 #endif

@@ -54,8 +54,12 @@ struct ck_decision_stats {
 	unsigned long long bytes;        /* bytes read */
 	unsigned long long decisions;    /* decision records parsed (before --since) */
 	unsigned long long malformed;    /* lines naming a decision that did not parse */
-	unsigned long long long_lines;   /* lines longer than max_line, skipped */
-	unsigned long long long_decision_lines; /* ...of which named a decision */
+	/* Lines longer than max_line are skipped, never parsed. Counted are
+	 * those the reader had to drop unread (longer than its buffer) and
+	 * those that named a decision; long_decision_lines is the subset
+	 * that named one (the phrase seen anywhere in the line). */
+	unsigned long long long_lines;
+	unsigned long long long_decision_lines;
 };
 
 struct ck_decision_scan_opts {
@@ -82,8 +86,13 @@ json_t *ck_decision_tally_summary(const struct ck_decision_tally *t,
 				  json_t *findings);
 void ck_decision_tally_free(struct ck_decision_tally *t);
 
-/* Summary for health: {"counts":{decision:n},"reasons":{reason:n},
- * "no_failover":n,"exhausted":n,"last":{...}} and findings appended. */
+/* Summary for health: {"total":n,"counts":{decision:n},"reasons":{reason:n}
+ * (failed and skipped candidates only),"no_failover":n,"exhausted":n,
+ * "last":{...}|null,"files","bytes","malformed","skipped_long_lines"} and
+ * findings appended: DECISION_NO_FAILOVER (critical) and
+ * FALLBACK_CHAIN_EXHAUSTED (warning), one each with the count and the
+ * latest example, surface "defaults". Missing files are skipped (a
+ * rotation may remove one); NULL with err when a file cannot be read. */
 json_t *ck_decision_summary(const char *const *paths, size_t n,
 			    long long since_ms, json_t *findings,
 			    struct ck_error *err);

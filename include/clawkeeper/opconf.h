@@ -34,6 +34,14 @@ struct ck_opconf {
 int ck_opconf_parse(struct ck_opconf *oc, const json_t *operations,
 		    const json_t *gateway, const char *base_dir,
 		    json_t *problems, struct ck_error *err);
+/* The instance's paths and binary, taken before the "gateway" section is
+ * read so the section only names what differs. */
+struct ck_opconf_instance {
+	const char *state_dir, *config_path, *openclaw_bin;
+};
+int ck_opconf_parse_for(struct ck_opconf *oc, const json_t *operations,
+			const json_t *gateway, const struct ck_opconf_instance *inst,
+			const char *base_dir, json_t *problems, struct ck_error *err);
 void ck_opconf_free(struct ck_opconf *oc);
 /* The gateway runs the instance: take its paths and binary where the
  * gateway section did not name its own. */
