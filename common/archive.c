@@ -161,6 +161,11 @@ reader_open(const struct ck_archive_src *src, struct ck_error *err)
 		r = archive_read_open_filename(a, src->path, READ_BLOCK);
 	else
 		r = archive_read_open_memory(a, src->data, src->len);
+	if (r != ARCHIVE_OK && src->path != NULL && access(src->path, R_OK) != 0) {
+		ck_error_set(err, "%s: cannot open: %s", src->path, strerror(errno));
+		archive_read_free(a);
+		return NULL;
+	}
 	if (r != ARCHIVE_OK && is_empty(src)) {
 		ck_error_set(err, "%s: empty file, expected a tar.gz archive",
 			     src_label(src));
