@@ -32,35 +32,11 @@
 #define VALIDATE_TIMEOUT_MS 120000
 #define JOURNAL_SCAN_MAX 10000
 
-struct ck_opengine {
-	const struct ck_opengine_conf *conf;
-	pthread_mutex_t lock;
-	pthread_cond_t idle;
-	int busy;
-	char running[CK_OP_ID_MAX + 1];
-};
 
-/* One operation's working state. */
-struct run {
-	struct ck_opengine *eng;
-	json_t *op;
-	json_t *params;
-	int upgrade;
-	struct ck_instance inst;
-	json_t *settings;
-	json_t *new_config;
-	char *new_text;
-	char *snap_dir;
-	char *stage_dir;
-	char *from_version;
-	char *from_release;
-	const char *target;
-	long long restart_ms;
-	char msg[512];
-};
+#include "op_internal.h"
 
-static long long
-now_ms(void)
+long long
+ck_op_now_ms(void)
 {
 	struct timespec ts;
 
@@ -68,8 +44,8 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int
-journal(struct run *r)
+int
+ck_op_journal(struct run *r)
 {
 	struct ck_error err;
 
@@ -85,7 +61,7 @@ set_state(struct run *r, const char *state)
 {
 	char ts[32];
 
-	ck_op_time(now_ms(), ts, sizeof(ts));
+	ck_op_time(ck_op_now_ms(), ts, sizeof(ts));
 	json_object_set_new(r->op, "state", json_string(state));
 	json_object_set_new(r->op, "updated_at", json_string(ts));
 }
@@ -113,9 +89,9 @@ run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
 {
 	int rc;
 
-	ck_op_step_set(r->op, name, "running", NULL, now_ms());
+	ck_op_step_set(r->op, name, "running", NULL, ck_op_now_ms());
 	/* Durable before it starts: a restarted agent knows how far we got. */
-	if (journal(r) < 0) {
+	if (ck_op_journal(r) < 0) {
 		ck_error_set(err, "%s: cannot record the step in the journal", name);
 		return -1;
 	}
@@ -124,8 +100,8 @@ run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
 	ck_error_clear(err);
 	rc = fn(r, err);
 	ck_op_step_set(r->op, name, rc == 0 ? "done" : "failed",
-		       rc == 0 ? r->msg : err->msg, now_ms());
-	journal(r);
+		       rc == 0 ? r->msg : err->msg, ck_op_now_ms());
+	ck_op_journal(r);
 	if (rc < 0)
 		ck_error_prefix(err, "%s: ", name);
 	return rc;
@@ -157,15 +133,30 @@ step_preflight(struct run *r, struct ck_error *err)
 	long long need = c->min_free_bytes ? c->min_free_bytes : DEFAULT_MIN_FREE;
 	struct ck_version tv;
 
-	if (r->inst.config == NULL) {
+	/* An import may land on a fresh instance with no config yet. */
+	if (r->inst.config == NULL && r->kind != OP_IMPORT) {
 		ck_error_set(err, "live config unreadable: %s", r->inst.config_error);
 		return -1;
 	}
 	r->settings = ck_settings_load(c->settings_path, err);
 	if (r->settings == NULL)
 		return -1;
-	if (r->inst.version != NULL)
+	if (r->kind == OP_IMPORT) {
+		char ver[64];
+
+		/* The imported config is regenerated for the OpenClaw that runs
+		 * here, whatever version wrote it. */
+		if (ck_gateway_version(c->gw, ver, sizeof(ver), NULL, 0, err) < 0)
+			return -1;
+		r->from_version = strdup(ver);
+	} else if (r->inst.version != NULL) {
 		r->from_version = strdup(r->inst.version);
+	}
+	if (r->kind == OP_IMPORT && !ck_file_exists(r->archive) &&
+	    json_object_get(r->params, "url") == NULL) {
+		ck_error_set(err, "%s: no such archive", r->archive);
+		return -1;
+	}
 	if (!r->upgrade) {
 		if (r->from_version == NULL) {
 			ck_error_set(err, "the instance's version is unknown; "
@@ -251,8 +242,8 @@ step_generate(struct run *r, struct ck_error *err)
 
 /* The openclaw entry point to run: the target release's for an upgrade,
  * else the gateway's. */
-static char **
-openclaw_argv_for(struct run *r, const char *version)
+char **
+ck_op_openclaw_argv(struct run *r, const char *version)
 {
 	const struct ck_opengine_conf *c = r->eng->conf;
 	char **argv;
@@ -290,7 +281,7 @@ step_validate(struct run *r, struct ck_error *err)
 		goto out;
 	/* The target's own validator, on a staged copy, never the live file. */
 	ck_gateway_conf_init(&vgw);
-	vgw.openclaw_argv = openclaw_argv_for(r, r->target);
+	vgw.openclaw_argv = ck_op_openclaw_argv(r, r->target);
 	vgw.state_dir = strdup(r->stage_dir);
 	vgw.config_path = strdup(cfg);
 	vgw.home = strdup(r->stage_dir);
@@ -322,7 +313,7 @@ static int
 step_locks(struct run *r, struct ck_error *err)
 {
 	json_t *findings = json_array();
-	json_t *locks = ck_locks_check(&r->inst, now_ms(), 0, 1, findings);
+	json_t *locks = ck_locks_check(&r->inst, ck_op_now_ms(), 0, 1, findings);
 	size_t i, removed = 0;
 	json_t *l;
 
@@ -360,7 +351,7 @@ use_current_release(struct run *r)
 
 	if (cur == NULL)
 		return;
-	argv = openclaw_argv_for(r, cur);
+	argv = ck_op_openclaw_argv(r, cur);
 	free(cur);
 	if (argv != NULL) {
 		ck_gateway_argv_free(c->gw->openclaw_argv);
@@ -368,8 +359,8 @@ use_current_release(struct run *r)
 	}
 }
 
-static int
-restart_gateway(struct run *r, struct ck_error *err)
+int
+ck_op_restart_gateway(struct run *r, struct ck_error *err)
 {
 	json_int_t n = json_integer_value(json_object_get(r->op, "restarts"));
 	int rc;
@@ -377,8 +368,8 @@ restart_gateway(struct run *r, struct ck_error *err)
 	use_current_release(r);
 	/* Counted before it happens: a restart the agent dies in still counts. */
 	json_object_set_new(r->op, "restarts", json_integer(n + 1));
-	journal(r);
-	r->restart_ms = now_ms();
+	ck_op_journal(r);
+	r->restart_ms = ck_op_now_ms();
 	rc = ck_gateway_restart(r->eng->conf->gw, err);
 	if (r->eng->conf->after_restart != NULL)
 		r->eng->conf->after_restart(r->eng->conf->ud);
@@ -388,7 +379,7 @@ restart_gateway(struct run *r, struct ck_error *err)
 static int
 step_restart(struct run *r, struct ck_error *err)
 {
-	if (restart_gateway(r, err) < 0)
+	if (ck_op_restart_gateway(r, err) < 0)
 		return -1;
 	snprintf(r->msg, sizeof(r->msg), "gateway restarted (%s)",
 		 ck_gateway_driver_name(r->eng->conf->gw->driver));
@@ -452,8 +443,8 @@ no_failover_since(struct run *r, long long since, struct ck_error *err)
 	return rc;
 }
 
-static int
-verify_gateway(struct run *r, const char *want_version, int check_chain,
+int
+ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,
 	       struct ck_error *err)
 {
 	struct ck_gateway_conf *gw = r->eng->conf->gw;
@@ -494,7 +485,7 @@ done:
 static int
 step_verify(struct run *r, struct ck_error *err)
 {
-	return verify_gateway(r, r->upgrade ? r->target : NULL, 1, err);
+	return ck_op_verify_gateway(r, r->upgrade ? r->target : NULL, 1, err);
 }
 
 static int
@@ -549,6 +540,9 @@ step_rollback_restore(struct run *r, struct ck_error *err)
 {
 	const struct ck_opengine_conf *c = r->eng->conf;
 
+	/* An import replaced the whole state dir: put the old one back. */
+	if (r->kind == OP_IMPORT)
+		return ck_op_import_restore(r, err);
 	if (ck_snapshot_restore(r->snap_dir, err) < 0)
 		return -1;
 	if (r->upgrade && r->from_release != NULL &&
@@ -569,7 +563,7 @@ step_rollback_restart(struct run *r, struct ck_error *err)
 static int
 step_rollback_verify(struct run *r, struct ck_error *err)
 {
-	int rc = verify_gateway(r, r->upgrade ? r->from_release : NULL, 0, err);
+	int rc = ck_op_verify_gateway(r, r->upgrade ? r->from_release : NULL, 0, err);
 
 	if (rc == 0 && ck_snapshot_matches(r->snap_dir, err) != 1) {
 		ck_error_set(err, "restored files differ from the snapshot");
@@ -599,29 +593,79 @@ rollback(struct run *r, const char *why)
 	set_state(r, ok ? "rolled_back" : "failed");
 	json_object_set_new(r->op, "result", json_pack("{s:b, s:s, s:s?}", "ok", 0,
 		"message", why, "rollback_error", ok ? NULL : err.msg));
-	journal(r);
+	ck_op_journal(r);
 }
 
 struct step_def {
 	const char *name;
 	step_fn fn;
-	int upgrade_only;
 	int touches_live; /* from this step on, failure means rollback */
 };
 
-static const struct step_def steps[] = {
-	{ "preflight", step_preflight, 0, 0 },
-	{ "snapshot", step_snapshot, 0, 0 },
-	{ "stage", step_stage, 1, 0 },
-	{ "generate", step_generate, 0, 0 },
-	{ "validate", step_validate, 0, 0 },
-	{ "locks", step_locks, 0, 0 },
-	{ "switch", step_switch, 0, 1 },
-	{ "restart", step_restart, 0, 1 },
-	{ "verify", step_verify, 0, 1 },
-	{ "drill", step_drill, 0, 1 },
-	{ NULL, NULL, 0, 0 },
+static const struct step_def regenerate_steps[] = {
+	{ "preflight", step_preflight, 0 },
+	{ "snapshot", step_snapshot, 0 },
+	{ "generate", step_generate, 0 },
+	{ "validate", step_validate, 0 },
+	{ "locks", step_locks, 0 },
+	{ "switch", step_switch, 1 },
+	{ "restart", step_restart, 1 },
+	{ "verify", step_verify, 1 },
+	{ "drill", step_drill, 1 },
+	{ NULL, NULL, 0 },
 };
+
+static const struct step_def upgrade_steps[] = {
+	{ "preflight", step_preflight, 0 },
+	{ "snapshot", step_snapshot, 0 },
+	{ "stage", step_stage, 0 },
+	{ "generate", step_generate, 0 },
+	{ "validate", step_validate, 0 },
+	{ "locks", step_locks, 0 },
+	{ "switch", step_switch, 1 },
+	{ "restart", step_restart, 1 },
+	{ "verify", step_verify, 1 },
+	{ "drill", step_drill, 1 },
+	{ NULL, NULL, 0 },
+};
+
+/* Import: the archive is staged and checked before the live state is
+ * touched; "install" swaps it in, then the usual regenerate follows. */
+static const struct step_def import_steps[] = {
+	{ "preflight", step_preflight, 0 },
+	{ "fetch", ck_op_import_fetch, 0 },
+	{ "stage", ck_op_import_stage, 0 },
+	{ "snapshot", step_snapshot, 0 },
+	{ "install", ck_op_import_install, 1 },
+	{ "generate", step_generate, 1 },
+	{ "validate", step_validate, 1 },
+	{ "locks", step_locks, 1 },
+	{ "switch", step_switch, 1 },
+	{ "restart", step_restart, 1 },
+	{ "verify", step_verify, 1 },
+	{ "drill", step_drill, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static enum op_kind
+kind_parse(const char *kind)
+{
+	if (strcmp(kind, "upgrade") == 0)
+		return OP_UPGRADE;
+	if (strcmp(kind, "import") == 0)
+		return OP_IMPORT;
+	return OP_REGENERATE;
+}
+
+static const struct step_def *
+steps_for(enum op_kind k)
+{
+	if (k == OP_UPGRADE)
+		return upgrade_steps;
+	if (k == OP_IMPORT)
+		return import_steps;
+	return regenerate_steps;
+}
 
 static void
 run_operation(struct run *r)
@@ -630,10 +674,8 @@ run_operation(struct run *r)
 	struct ck_error err;
 
 	set_state(r, "running");
-	journal(r);
-	for (s = steps; s->name != NULL; s++) {
-		if (s->upgrade_only && !r->upgrade)
-			continue;
+	ck_op_journal(r);
+	for (s = steps_for(r->kind); s->name != NULL; s++) {
 		if (run_step(r, s->name, s->fn, &err) == 0)
 			continue;
 		if (s->touches_live) {
@@ -642,14 +684,14 @@ run_operation(struct run *r)
 			set_state(r, "failed");
 			json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 0,
 				"message", err.msg));
-			journal(r);
+			ck_op_journal(r);
 		}
 		return;
 	}
 	set_state(r, "succeeded");
 	json_object_set_new(r->op, "result", json_pack("{s:b, s:s, s:s}", "ok", 1,
 		"message", r->upgrade ? "upgraded" : "regenerated", "version", r->target));
-	journal(r);
+	ck_op_journal(r);
 }
 
 /* ---- engine ---- */
@@ -667,6 +709,9 @@ run_free(struct run *r)
 	free(r->stage_dir);
 	free(r->from_version);
 	free(r->from_release);
+	free(r->archive);
+	free(r->import_stage);
+	free(r->import_prev);
 	free(r);
 }
 
@@ -806,6 +851,17 @@ validate_params(const char *kind, const json_t *params, struct ck_error *err)
 					     "like 2026.9.6");
 				return -1;
 			}
+		} else if (strcmp(kind, "import") == 0 && (strcmp(key, "archive") == 0 ||
+			   strcmp(key, "url") == 0 || strcmp(key, "sha256") == 0)) {
+			if (!json_is_string(v) || json_string_length(v) == 0) {
+				ck_error_set(err, "%s: expected a non-empty string", key);
+				return -1;
+			}
+		} else if (strcmp(kind, "import") == 0 && strcmp(key, "size") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+				ck_error_set(err, "size: expected the archive's size in bytes");
+				return -1;
+			}
 		} else if (strcmp(kind, "upgrade") == 0 && strcmp(key, "source") == 0) {
 			if (!json_is_object(v)) {
 				ck_error_set(err, "source: expected an object {dir} or {url, sha256}");
@@ -819,6 +875,20 @@ validate_params(const char *kind, const json_t *params, struct ck_error *err)
 	if (strcmp(kind, "upgrade") == 0 && json_object_get(params, "target_version") == NULL) {
 		ck_error_set(err, "target_version: required");
 		return -1;
+	}
+	if (strcmp(kind, "import") == 0) {
+		int has_url = json_object_get(params, "url") != NULL;
+		int has_archive = json_object_get(params, "archive") != NULL;
+
+		if (has_url == has_archive) {
+			ck_error_set(err, "import: give either the archive or {url, sha256, size}");
+			return -1;
+		}
+		if (has_url && json_object_get(params, "sha256") == NULL) {
+			ck_error_set(err, "sha256: required with url (checked before anything "
+				     "is extracted)");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -836,7 +906,8 @@ run_new(struct ck_opengine *eng, const char *kind, json_t *op, const json_t *par
 	r->eng = eng;
 	r->op = json_incref(op);
 	r->params = params ? json_deep_copy(params) : json_object();
-	r->upgrade = strcmp(kind, "upgrade") == 0;
+	r->kind = kind_parse(kind);
+	r->upgrade = r->kind == OP_UPGRADE;
 	r->target = json_string_value(json_object_get(r->params, "target_version"));
 	r->snap_dir = ck_strdup_printf("%s/snapshots/%s", c->work_dir, id);
 	r->stage_dir = ck_strdup_printf("%s/staging/%s", c->work_dir, id);
@@ -844,6 +915,8 @@ run_new(struct ck_opengine *eng, const char *kind, json_t *op, const json_t *par
 		run_free(r);
 		return NULL;
 	}
+	if (r->kind == OP_IMPORT)
+		ck_op_import_paths(r);
 	return r;
 }
 
@@ -859,7 +932,8 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 	size_t i;
 
 	*op_out = NULL;
-	if (strcmp(kind, "upgrade") != 0 && strcmp(kind, "regenerate") != 0) {
+	if (strcmp(kind, "upgrade") != 0 && strcmp(kind, "regenerate") != 0 &&
+	    strcmp(kind, "import") != 0) {
 		ck_error_set(err, "unknown operation kind '%s'", kind);
 		return CK_SUBMIT_INVALID;
 	}
@@ -892,14 +966,13 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 		pthread_mutex_unlock(&eng->lock);
 		return CK_SUBMIT_BUSY;
 	}
-	op = ck_op_new(kind, now_ms());
+	op = ck_op_new(kind, ck_op_now_ms());
 	json_object_set_new(op, "params", params ? json_deep_copy(params) : json_object());
 	json_object_set_new(op, "params_sha256", json_string(hash));
 	if (idem_key != NULL)
 		json_object_set_new(op, "idempotency_key", json_string(idem_key));
-	for (i = 0; steps[i].name != NULL; i++)
-		if (!steps[i].upgrade_only || strcmp(kind, "upgrade") == 0)
-			ck_op_add_step(op, steps[i].name);
+	for (i = 0; steps_for(kind_parse(kind))[i].name != NULL; i++)
+		ck_op_add_step(op, steps_for(kind_parse(kind))[i].name);
 	if (ck_op_write(c->journal_dir, op, err) < 0) {
 		pthread_mutex_unlock(&eng->lock);
 		json_decref(op);
@@ -949,13 +1022,17 @@ static int
 recover_one(struct ck_opengine *eng, json_t *op)
 {
 	const char *kind = json_string_value(json_object_get(op, "kind"));
-	const char *sw = step_state(op, "switch");
+	const struct step_def *first_live = steps_for(kind_parse(kind ? kind : "regenerate"));
+	const char *sw;
 	const char *verify = step_state(op, "verify");
 	const char *drill = step_state(op, "drill");
 	json_t *rb = json_object_get(op, "rollback");
 	struct ck_error err;
 	struct run *r;
 
+	while (first_live->name != NULL && !first_live->touches_live)
+		first_live++;
+	sw = first_live->name ? step_state(op, first_live->name) : NULL;
 	r = run_new(eng, kind ? kind : "regenerate", op, json_object_get(op, "params"), &err);
 	if (r == NULL)
 		return -1;
@@ -977,13 +1054,13 @@ recover_one(struct ck_opengine *eng, json_t *op)
 		set_state(r, "failed");
 		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 0, "message",
 			"the agent stopped before the live instance was changed; nothing was changed"));
-		journal(r);
+		ck_op_journal(r);
 	} else if (verify != NULL && strcmp(verify, "done") == 0 &&
 		   (drill == NULL || strcmp(drill, "done") == 0)) {
 		set_state(r, "succeeded");
 		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 1, "message",
 			"verified before the agent stopped"));
-		journal(r);
+		ck_op_journal(r);
 	} else {
 		free(r->snap_dir);
 		r->snap_dir = strdup(json_string_value(json_object_get(rb, "snapshot")) ?

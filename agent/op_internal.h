@@ -1,0 +1,62 @@
+/* Private to the operation engine (operation.c, op_import.c): one
+ * operation's working state and the helpers its steps share. */
+#ifndef CK_OP_INTERNAL_H
+#define CK_OP_INTERNAL_H
+
+#include <jansson.h>
+#include "clawkeeper/error.h"
+#include "clawkeeper/instance.h"
+#include "clawkeeper/operation.h"
+
+#include <pthread.h>
+#include "clawkeeper/ops.h"
+
+struct ck_opengine {
+	const struct ck_opengine_conf *conf;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int busy;
+	char running[CK_OP_ID_MAX + 1];
+};
+
+enum op_kind { OP_REGENERATE, OP_UPGRADE, OP_IMPORT };
+
+struct run {
+	struct ck_opengine *eng;
+	json_t *op;
+	json_t *params;
+	int upgrade;
+	enum op_kind kind;
+	struct ck_instance inst;
+	json_t *settings;
+	json_t *new_config;
+	char *new_text;
+	char *snap_dir;
+	char *stage_dir;
+	char *from_version;
+	char *from_release;
+	const char *target;
+	long long restart_ms;
+	char msg[512];
+	/* import */
+	char *archive;        /* the archive to install (uploaded or downloaded) */
+	char *import_stage;   /* <state_dir>.import-<id>: staged state + workspace */
+	char *import_prev;    /* <state_dir>.pre-import-<id>: the replaced state */
+};
+
+long long ck_op_now_ms(void);
+int ck_op_journal(struct run *r);
+int ck_op_restart_gateway(struct run *r, struct ck_error *err);
+int ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,
+			 struct ck_error *err);
+char **ck_op_openclaw_argv(struct run *r, const char *version);
+
+/* op_import.c: the import steps. */
+int ck_op_import_fetch(struct run *r, struct ck_error *err);
+int ck_op_import_stage(struct run *r, struct ck_error *err);
+int ck_op_import_install(struct run *r, struct ck_error *err);
+/* Puts the replaced state back (rollback and crash recovery). */
+int ck_op_import_restore(struct run *r, struct ck_error *err);
+void ck_op_import_paths(struct run *r);
+
+#endif
