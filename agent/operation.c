@@ -799,7 +799,14 @@ ck_opengine_running(struct ck_opengine *eng, char *buf, size_t n)
 static void
 params_hash(const char *kind, const json_t *params, char out[CK_SHA256_HEX_LEN])
 {
-	char *text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+	/* An uploaded archive's path is where it landed; its sha256 and size
+	 * say what it is. */
+	json_t *copy = json_deep_copy(params);
+	char *text;
+
+	json_object_del(copy, "archive");
+	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
 	char *both = ck_strdup_printf("%s\n%s", kind, text ? text : "");
 
 	ck_sha256_hex(both ? both : "", both ? strlen(both) : 0, out);

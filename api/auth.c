@@ -283,7 +283,10 @@ ck_auth_finish(struct ck_request *req, enum MHD_Result *res)
 
 	if (key == NULL)
 		return 0;
-	ck_sha256_hex(req->body ? req->body : "", req->body_len, body_hex);
+	if (req->upload_sha_hex[0] != '\0')
+		memcpy(body_hex, req->upload_sha_hex, sizeof(req->upload_sha_hex));
+	else
+		ck_sha256_hex(req->body ? req->body : "", req->body_len, body_hex);
 	snprintf(ts, sizeof(ts), "%lld", req->ts);
 	canon = ck_strdup_printf("%s\n%s\n%s\n%s\n%s", req->method,
 	    req->raw_uri, ts, req->nonce, body_hex);

@@ -30,7 +30,10 @@ struct ck_route {
 	ck_handler_fn handler;
 	enum ck_scope scope;     /* CK_SCOPE_NONE: open */
 	const char *name;        /* metrics label: the pattern */
+	int upload;              /* 1: a gzip body streams to a file, not memory */
 };
+
+#define CK_API_MAX_UPLOAD ((unsigned long long)4 << 30)
 
 extern const struct ck_route ck_routes[];
 extern const size_t ck_n_routes;
@@ -82,6 +85,12 @@ struct ck_request {
 	char *body;
 	size_t body_len, body_cap;
 	int body_too_big;
+	/* upload routes: the body goes to a file as it arrives */
+	int upload_fd;                /* -1: none */
+	char *upload_path;            /* unlinked at the end unless a handler took it */
+	unsigned long long upload_len;
+	struct ck_sha256_ctx *upload_sha;
+	char upload_sha_hex[CK_SHA256_HEX_LEN];
 	/* auth */
 	char principal[96];           /* "key:<id>", "token:<name>", "" */
 	enum ck_scope scope;
@@ -165,6 +174,7 @@ enum MHD_Result ck_h_metrics(struct ck_request *req);
 enum MHD_Result ck_h_regenerate(struct ck_request *req);
 enum MHD_Result ck_h_upgrade(struct ck_request *req);
 enum MHD_Result ck_h_plan(struct ck_request *req);
+enum MHD_Result ck_h_import(struct ck_request *req);
 
 /* operations.c: the engine behind POST /v1/regenerate and /v1/upgrades. */
 int ck_server_ops_start(struct ck_server *srv, struct ck_error *err);

@@ -276,3 +276,91 @@ ck_h_plan(struct ck_request *req)
 	ck_instance_close(&inst);
 	return rc;
 }
+
+/* POST /v1/imports: an archive body (application/gzip, streamed to disk
+ * by the server) or JSON {"url", "sha256", "size"} the agent downloads
+ * and checks before anything is extracted. */
+enum MHD_Result
+ck_h_import(struct ck_request *req)
+{
+	const char *key = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+						      "Idempotency-Key");
+	struct ck_agentconf *c = ck_req_conf(req);
+	enum MHD_Result rc = MHD_NO;
+	struct ck_error err;
+	enum ck_submit res;
+	json_t *params, *op = NULL;
+	char *archive = NULL;
+	const char *id;
+
+	if (req->srv->engine == NULL)
+		return ck_reply_error(req, 503, "operations_disabled", "%s",
+				      "operations need journal_dir, instance.settings_path "
+				      "and instance.openclaw_bin in the agent config");
+	if (req->upload_path != NULL) {
+		if (req->upload_len == 0)
+			return ck_reply_error(req, 400, "bad_request", "%s",
+					      "empty upload: send the archive as the body");
+		/* Named by its content, so a retried upload is the same file. */
+		archive = ck_strdup_printf("%s/imports/%s.tar.gz", c->ops.work_dir,
+					   req->upload_sha_hex);
+		{
+			char *dir = ck_path_join(c->ops.work_dir, "imports");
+
+			if (dir == NULL || ck_mkdir_p(dir, 0700, &err) != 0 ||
+			    archive == NULL || rename(req->upload_path, archive) != 0) {
+				free(dir);
+				free(archive);
+				return ck_reply_error(req, 503, "upload_unavailable", "%s",
+						      "cannot keep the upload (see the agent log)");
+			}
+			free(dir);
+		}
+		free(req->upload_path);
+		req->upload_path = NULL;
+		params = json_pack("{s:s, s:s, s:I}", "archive", archive, "sha256",
+				   req->upload_sha_hex, "size", (json_int_t)req->upload_len);
+	} else {
+		params = body_json(req, &rc);
+		if (params == NULL)
+			return rc;
+		if (json_object_get(params, "archive") != NULL) {
+			json_decref(params);
+			return ck_reply_error(req, 400, "bad_request", "%s",
+					      "archive: not accepted here; send the archive as "
+					      "the body (Content-Type: application/gzip) or {url, sha256, size}");
+		}
+		if (json_object_get(params, "url") == NULL) {
+			json_decref(params);
+			return ck_reply_error(req, 415, "unsupported_media_type", "%s",
+					      "send the archive as the body with Content-Type: "
+					      "application/gzip, or JSON {url, sha256, size}");
+		}
+	}
+	ck_error_clear(&err);
+	res = ck_opengine_submit(req->srv->engine, "import", params, key, 1, &op, &err);
+	json_decref(params);
+	id = json_string_value(json_object_get(op, "id"));
+	if (id != NULL)
+		snprintf(req->op_id, sizeof(req->op_id), "%s", id);
+	if (res != CK_SUBMIT_CREATED && archive != NULL && res != CK_SUBMIT_EXISTING)
+		unlink(archive);
+	free(archive);
+	switch (res) {
+	case CK_SUBMIT_CREATED:
+	case CK_SUBMIT_EXISTING:
+		return ck_reply_json(req, 202, op, NULL);
+	case CK_SUBMIT_BUSY:
+		json_decref(op);
+		return ck_reply_error(req, 409, "operation_running", "%s", err.msg);
+	case CK_SUBMIT_KEY_REUSED:
+		json_decref(op);
+		return ck_reply_error(req, 422, "idempotency_key_reused", "%s", err.msg);
+	case CK_SUBMIT_INVALID:
+		json_decref(op);
+		return ck_reply_error(req, 400, "bad_request", "%s", err.msg);
+	default:
+		json_decref(op);
+		return ck_reply_error(req, 500, "internal", "%s", err.msg);
+	}
+}

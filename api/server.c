@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -146,12 +147,16 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	req->srv = srv;
 	req->conn = conn;
 	req->route_idx = -1;
+	req->upload_fd = -1;
 	req->raw_uri = strdup(uri);
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	req->cref = ck_server_conf_get(srv);
 	atomic_fetch_add(&srv->inflight, 1);
 	return req;
 }
+
+static int is_archive_upload(struct ck_request *req);
+static int upload_open(struct ck_request *req);
 
 static enum MHD_Result
 begin(struct ck_request *req, const char *url, const char *method)
@@ -191,11 +196,101 @@ begin(struct ck_request *req, const char *url, const char *method)
 		return res;
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (ck_routes[req->route_idx].upload && is_archive_upload(req)) {
+		if (cl != NULL && strtoull(cl, NULL, 10) > CK_API_MAX_UPLOAD)
+			return ck_reply_error(req, 413, "body_too_large", "the "
+			    "upload limit is %llu bytes", CK_API_MAX_UPLOAD);
+		if (upload_open(req) != 0)
+			return ck_reply_error(req, 503, "upload_unavailable",
+			    "%s", "cannot store the upload (see the agent log)");
+		req->state = REQ_BODY;
+		return MHD_YES;
+	}
 	if (cl != NULL && strtoull(cl, NULL, 10) > conf->max_body_bytes)
 		return ck_reply_error(req, 413, "body_too_large", "the body "
 		    "limit is %zu bytes", conf->max_body_bytes);
 	req->state = REQ_BODY;
 	return MHD_YES;
+}
+
+static int
+is_archive_upload(struct ck_request *req)
+{
+	const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	return ct != NULL && (strncasecmp(ct, "application/gzip", 16) == 0 ||
+	    strncasecmp(ct, "application/x-gzip", 18) == 0 ||
+	    strncasecmp(ct, "application/octet-stream", 24) == 0);
+}
+
+/* Archives are streamed to <work_dir>/uploads as they arrive and hashed
+ * on the way (the HMAC covers the body's SHA-256): never whole in memory. */
+static int
+upload_open(struct ck_request *req)
+{
+	struct ck_agentconf *conf = ck_req_conf(req);
+	char *dir = ck_path_join(conf->ops.work_dir, "uploads");
+	struct ck_error err;
+
+	if (dir == NULL || ck_mkdir_p(dir, 0700, &err) != 0) {
+		ck_log_error("uploads: %s", dir ? err.msg : "out of memory");
+		free(dir);
+		return -1;
+	}
+	req->upload_path = ck_strdup_printf("%s/upload-XXXXXX", dir);
+	free(dir);
+	if (req->upload_path == NULL)
+		return -1;
+	req->upload_fd = mkostemp(req->upload_path, O_CLOEXEC);
+	if (req->upload_fd < 0) {
+		ck_log_error("%s: %s", req->upload_path, strerror(errno));
+		free(req->upload_path);
+		req->upload_path = NULL;
+		return -1;
+	}
+	req->upload_sha = ck_sha256_begin();
+	return req->upload_sha != NULL ? 0 : -1;
+}
+
+static void
+upload_take(struct ck_request *req, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	if (req->body_too_big || req->upload_len + len > CK_API_MAX_UPLOAD) {
+		req->body_too_big = 1;
+		return;
+	}
+	while (off < len) {
+		ssize_t n = write(req->upload_fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ck_log_error("%s: write: %s", req->upload_path, strerror(errno));
+			req->body_too_big = 1;
+			return;
+		}
+		off += (size_t)n;
+	}
+	ck_sha256_update(req->upload_sha, data, len);
+	req->upload_len += len;
+}
+
+static void
+upload_close(struct ck_request *req)
+{
+	if (req->upload_sha != NULL) {
+		ck_sha256_end(req->upload_sha, req->upload_sha_hex);
+		req->upload_sha = NULL;
+	}
+	if (req->upload_fd >= 0) {
+		if (fsync(req->upload_fd) != 0)
+			ck_log_warn("%s: fsync: %s", req->upload_path, strerror(errno));
+		close(req->upload_fd);
+		req->upload_fd = -1;
+	}
 }
 
 static void
@@ -245,10 +340,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return begin(req, url, method);
 	case REQ_BODY:
 		if (*upload_data_size > 0) {
-			take_body(req, upload_data, *upload_data_size);
+			if (req->upload_fd >= 0)
+				upload_take(req, upload_data, *upload_data_size);
+			else
+				take_body(req, upload_data, *upload_data_size);
 			*upload_data_size = 0;
 			return MHD_YES;
 		}
+		upload_close(req);
+		if (req->body_too_big && req->upload_path != NULL)
+			return ck_reply_error(req, 413, "body_too_large", "the upload "
+			    "limit is %llu bytes", CK_API_MAX_UPLOAD);
 		if (req->body_too_big)
 			return ck_reply_error(req, 413, "body_too_large", "the body "
 			    "limit is %zu bytes", ck_req_conf(req)->max_body_bytes);
@@ -331,6 +433,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			audit(req);
 	}
 	ck_confref_put(req->cref);
+	if (req->upload_sha != NULL)
+		ck_sha256_end(req->upload_sha, req->upload_sha_hex);
+	if (req->upload_fd >= 0)
+		close(req->upload_fd);
+	if (req->upload_path != NULL) {
+		/* a handler that keeps the upload takes the path */
+		unlink(req->upload_path);
+		free(req->upload_path);
+	}
 	free(req->raw_uri);
 	free(req->body);
 	free(req);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 
@@ -155,6 +156,19 @@ on_header(char *buf, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* 1 when the caller gave this header with -H (case-insensitive name). */
+static int
+has_header(const struct call *c, const char *name)
+{
+	size_t n = strlen(name);
+	int i;
+
+	for (i = 0; i < c->n_headers; i++)
+		if (strncasecmp(c->headers[i], name, n) == 0 && c->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
 static int
 send_request(struct call *c, const char *auth)
 {
@@ -174,7 +188,7 @@ send_request(struct call *c, const char *auth)
 		url = ck_strdup_printf("%s%s", c->agent, c->path);
 	if (auth != NULL)
 		hl = curl_slist_append(hl, auth);
-	if (c->body != NULL)
+	if (c->body != NULL && !has_header(c, "Content-Type"))
 		hl = curl_slist_append(hl, "Content-Type: application/json");
 	for (i = 0; i < c->n_headers; i++)
 		hl = curl_slist_append(hl, c->headers[i]);

@@ -1,5 +1,5 @@
-/* `clawkeeper regenerate` and `clawkeeper upgrade`: the same operations as
- * POST /v1/regenerate and /v1/upgrades, run in the foreground from the
+/* `clawkeeper regenerate`, `upgrade` and `import`: the same operations as
+ * POST /v1/regenerate, /v1/upgrades and /v1/imports, run in the foreground from the
  * agent config. A supervised gateway belongs to the serving agent, so
  * with the supervise driver these go through its API instead.
  *
@@ -19,7 +19,12 @@
 static void
 ops_usage(FILE *out, const char *cmd)
 {
-	if (strcmp(cmd, "upgrade") == 0)
+	if (strcmp(cmd, "import") == 0)
+		fprintf(out, "usage: clawkeeper import [--config FILE] ARCHIVE\n"
+			"       clawkeeper import [--config FILE] --url URL --sha256 HEX [--size BYTES]\n"
+			"         [--drill] [--idempotency-key KEY] [--json]\n"
+			"  ARCHIVE: an `openclaw backup create` archive or a tar.gz of ~/.openclaw\n");
+	else if (strcmp(cmd, "upgrade") == 0)
 		fprintf(out, "usage: clawkeeper upgrade --to VERSION [--config FILE]\n"
 			"         [--source-dir DIR | --url URL --sha256 HEX]\n"
 			"         [--allow-downgrade] [--drill | --no-drill]\n"
@@ -59,6 +64,7 @@ ck_cmd_ops(int argc, char **argv)
 		{ "source-dir", required_argument, NULL, 'd' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "sha256", required_argument, NULL, 's' },
+		{ "size", required_argument, NULL, 'S' },
 		{ "allow-downgrade", no_argument, NULL, 'a' },
 		{ "drill", no_argument, NULL, 'D' },
 		{ "no-drill", no_argument, NULL, 'N' },
@@ -91,6 +97,7 @@ ck_cmd_ops(int argc, char **argv)
 		case 'd': json_object_set_new(source, "dir", json_string(optarg)); break;
 		case 'u': json_object_set_new(source, "url", json_string(optarg)); break;
 		case 's': json_object_set_new(source, "sha256", json_string(optarg)); break;
+		case 'S': json_object_set_new(source, "size", json_integer(strtoll(optarg, NULL, 10))); break;
 		case 'a': json_object_set_new(params, "allow_downgrade", json_true()); break;
 		case 'D': json_object_set_new(params, "drill", json_true()); break;
 		case 'N': json_object_set_new(params, "drill", json_false()); break;
@@ -99,6 +106,23 @@ ck_cmd_ops(int argc, char **argv)
 		case 'h': ops_usage(stdout, cmd); rc = 0; goto out;
 		default: ops_usage(stderr, cmd); rc = 64; goto out;
 		}
+	}
+	if (strcmp(cmd, "import") == 0) {
+		/* The archive or the URL, at the top level of the params. */
+		if (optind == argc - 1) {
+			char *abs = realpath(argv[optind], NULL);
+
+			if (abs == NULL) {
+				fprintf(stderr, "clawkeeper import: %s: no such file\n", argv[optind]);
+				rc = 64;
+				goto out;
+			}
+			json_object_set_new(params, "archive", json_string(abs));
+			free(abs);
+			optind++;
+		}
+		json_object_update(params, source);
+		json_object_clear(source);
 	}
 	if (optind != argc || (strcmp(cmd, "regenerate") == 0 &&
 	    (json_object_get(params, "target_version") || json_object_size(source)))) {
@@ -116,7 +140,8 @@ ck_cmd_ops(int argc, char **argv)
 	if (conf->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
 		fprintf(stderr, "clawkeeper %s: the gateway is supervised by the serving agent; "
 			"ask it: clawkeeper call POST /v1/%s\n", cmd,
-			strcmp(cmd, "upgrade") == 0 ? "upgrades" : "regenerate");
+			strcmp(cmd, "upgrade") == 0 ? "upgrades" :
+			strcmp(cmd, "import") == 0 ? "imports" : "regenerate");
 		ck_agentconf_free(conf);
 		goto out;
 	}

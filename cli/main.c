@@ -10,6 +10,7 @@ static const struct ck_command commands[] = {
 	{ "decisions", ck_cmd_decisions, "print parsed model-fallback decision records" },
 	{ "plan", ck_cmd_plan, "dry-run a config regenerate: the plan and a diff, writes nothing" },
 	{ "regenerate", ck_cmd_ops, "rewrite the live config from the settings, one restart, verify" },
+	{ "import", ck_cmd_ops, "install an uploaded OpenClaw backup as this instance, one restart, verify" },
 	{ "upgrade", ck_cmd_ops, "move to a new OpenClaw version, one restart, verify, or roll back" },
 	{ "drill", ck_cmd_drill, "prove failover: one real turn against a stub provider" },
 	{ "serve", ck_cmd_serve, "run the authenticated HTTP API (systemd service)" },

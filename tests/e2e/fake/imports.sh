@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# One-click import through the real HTTP API: the real OpenClaw 2026.9.6
+# backup archives (full and --only-config) uploaded as the request body,
+# installed with one restart, paths remapped, credentials intact; and every
+# bad archive (traversal, truncated gzip, not an archive, checksum
+# mismatch, a download cut off mid-way) refused with the cause named and
+# the live instance left exactly as it was.
+#   usage: imports.sh CLAWKEEPER FIXTURES SRC_DIR
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+BK=$FIX/2026.9.6/backup
+FULL=$(ls "$BK"/full/*.tar.gz); ONLY=$(ls "$BK"/only-config/*.tar.gz)
+# the running gateway appends to its own log files; everything else must stay
+tree_sha() { (cd "$S" && find . -type f -not -name '*.log' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
+upload() { # file [key] -> operation record (202 body)
+	local args=(--data "@$1" -H 'Content-Type: application/gzip')
+	[ -n "${2:-}" ] && args+=(-H "Idempotency-Key: $2")
+	call "${args[@]}" POST /v1/imports
+}
+refused() { # record-json want-substring what
+	local rec state msg
+	local oid; oid=$(jq -r .id <<<"$1"); [ "$oid" != null ] || fail "$3: no operation: $1"
+	rec=$(wait_op "$oid")
+	state=$(jq -r .state <<<"$rec"); msg=$(jq -r .result.message <<<"$rec")
+	[ "$state" = failed ] || fail "$3: state $state ($msg)"
+	grep -qiF -- "$2" <<<"$msg" || fail "$3: message does not name the cause ($2): $msg"
+	[ "$(tree_sha)" = "$before" ] || fail "$3: the live state changed"
+	[ -z "$(ls -d "$S".import-* 2>/dev/null)" ] || fail "$3: staging left behind"
+	pass "$3: refused ($msg); live state untouched, no staging left"
+}
+
+# The test's file server is plain http on loopback; production refuses it.
+jq '.operations.allow_http = true' "$T/agent.json" >"$T/agent.json.new" && mv "$T/agent.json.new" "$T/agent.json"
+start_serve || fail "serve did not start"
+
+# --- bad archives first, while the instance is the original one
+before=$(tree_sha)
+printf 'this is not an archive\n' >"$T/junk.tar.gz"
+refused "$(upload "$T/junk.tar.gz")" "archive" "a file that is not a tar.gz"
+refused "$(upload "$BK/broken/truncated-openclaw-backup.tar.gz")" "truncated" "the real truncated backup"
+# A path traversal entry, written by node's own tar-less gzip of a raw ustar.
+node -e '
+const zlib = require("zlib"), fs = require("fs");
+function hdr(name, size) {
+  const b = Buffer.alloc(512);
+  b.write(name, 0); b.write("0000644\0", 100); b.write("0000000\0", 108); b.write("0000000\0", 116);
+  b.write(size.toString(8).padStart(11, "0") + "\0", 124); b.write("00000000000\0", 136);
+  b.write("        ", 148); b.write("0", 156); b.write("ustar\0", 257); b.write("00", 263);
+  let sum = 0; for (const x of b) sum += x;
+  b.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+  return b;
+}
+const body = Buffer.from("{\"pwned\":true}\n");
+const pad = Buffer.alloc(512 - body.length);
+fs.writeFileSync(process.argv[1], zlib.gzipSync(Buffer.concat([hdr(".openclaw/../../escape.json", body.length), body, pad, Buffer.alloc(1024)])));
+' "$T/traversal.tar.gz"
+refused "$(upload "$T/traversal.tar.gz")" ".." "an entry with a .. path"
+[ ! -e "$T/escape.json" ] && [ ! -e "$(dirname "$S")/escape.json" ] || fail "traversal wrote outside staging"
+
+# --- downloads: checksum mismatch and a connection cut off mid-way
+mkdir -p "$T/www"; cp "$FULL" "$T/www/full.tar.gz"
+node "$SRC/tests/e2e/fake/http-server.js" "$T/www" >"$T/www.port" &
+WWW=$!; trap 'kill $WWW 2>/dev/null; cleanup' EXIT
+for _ in $(seq 1 50); do [ -s "$T/www.port" ] && break; sleep 0.1; done
+PORT=$(cat "$T/www.port"); SUM=$(sha256sum "$FULL" | cut -d' ' -f1); SIZE=$(stat -c %s "$FULL")
+rec=$(call --data "{\"url\":\"http://127.0.0.1:$PORT/file/full.tar.gz\",\"sha256\":\"$(printf '0%.0s' $(seq 64))\"}" \
+	-H 'Content-Type: application/json' POST /v1/imports)
+refused "$rec" "SHA-256 mismatch" "a download whose checksum does not match"
+rec=$(call --data "{\"url\":\"http://127.0.0.1:$PORT/cut/full.tar.gz\",\"sha256\":\"$SUM\",\"size\":$SIZE}" \
+	-H 'Content-Type: application/json' POST /v1/imports)
+refused "$rec" "download" "a download cut off mid-way"
+
+# --- the real full backup, uploaded: one restart, remapped, credentials intact
+runs0=$(gateway_runs)
+rec=$(upload "$FULL" imp-1); id=$(jq -r .id <<<"$rec")
+again=$(upload "$FULL" imp-1 | jq -r .id)
+[ "$again" = "$id" ] || fail "retried upload with the same Idempotency-Key gave $again, want $id"
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "full import: $(jq -c '{state,result,steps}' <<<"$rec")"
+[ "$(jq -r .restarts <<<"$rec")" = 1 ] || fail "full import: restarts $(jq .restarts <<<"$rec")"
+[ $(( $(gateway_runs) - runs0 )) = 1 ] || fail "full import: $(( $(gateway_runs) - runs0 )) gateway starts"
+pass "full 2026.9.6 backup uploaded and installed with exactly one restart; a retried upload returned the same operation"
+mkdir -p "$T/x"; tar -xzf "$FULL" -C "$T/x"
+root=$(ls "$T/x"); src_state=$(jq -r .paths.stateDir "$T/x/$root/manifest.json")
+for f in state/openclaw.sqlite agents/main/agent/openclaw-agent.sqlite; do
+	member="$T/x/$root/payload/posix$src_state/$f"
+	[ -f "$member" ] || continue
+	cmp -s "$member" "$S/$f" || fail "full import: $f differs from the archive"
+	[ "$(stat -c %a "$S/$f")" = 600 ] || fail "full import: $f mode $(stat -c %a "$S/$f")"
+	pass "full import: $f byte-identical to the archive, mode 0600"
+done
+ws=$(jq -r .agents.defaults.workspace "$S/openclaw.json")
+case "$ws" in "$S"/*) ;; *) fail "full import: workspace still $ws" ;; esac
+grep -qF "$src_state" "$S/openclaw.json" && fail "full import: the old state dir path is still in openclaw.json"
+jq -e '.import.remaps | length > 0' <<<"$rec" >/dev/null || fail "full import: no remaps reported"
+jq -e '.import.agents | index("main")' <<<"$rec" >/dev/null || fail "full import: agents not reported"
+jq -e '.import.warnings | length > 0' <<<"$rec" >/dev/null || fail "full import: the loopback providers were not warned about"
+jq -e '.agents.defaults.model.fallbacks == ["anthropic/claude-sonnet-4-6","openrouter/meta-llama/llama-3.3-70b-instruct"]' "$S/openclaw.json" >/dev/null \
+	|| fail "full import: chain after regenerate $(jq -c .agents.defaults.model "$S/openclaw.json")"
+[ -d "$S.pre-import-$id" ] || fail "full import: the previous state was not kept"
+pass "full import: paths rewritten into $S, agents/remaps/warnings reported, chain regenerated from the settings, previous state kept"
+if jq -e . <<<"$rec" | grep -q FAKE; then fail "a secret appears in the operation record"; fi
+
+# --- the config-only backup on top
+rec=$(wait_op "$(upload "$ONLY" | jq -r .id)")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "config-only import: $(jq -c '{state,result}' <<<"$rec")"
+pass "config-only 2026.9.6 backup imported"
+stop_serve
+grep -q FAKE "$T/serve.log" && fail "a secret reached the agent log"
+echo "imports: all assertions passed"

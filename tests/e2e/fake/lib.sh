@@ -1,0 +1,95 @@
+# Shared by the tests/e2e/fake/*.sh tests: a managed instance on the fake
+# openclaw (tests/fake-openclaw) with releases side by side, an agent
+# config for `clawkeeper serve` on a unix socket with an operate token, and
+# helpers to call the API and follow operations.
+#   source lib.sh CLAWKEEPER FIXTURES SRC_DIR
+set -euo pipefail
+BIN=$(readlink -f "$1"); FIX=$(readlink -f "$2")/openclaw; SRC=$(readlink -f "$3")
+FAKE=$SRC/tests/fake-openclaw/openclaw
+T=$(mktemp -d /tmp/ck-ops-XXXXXX)
+SERVE_PID=""
+cleanup() {
+	[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true
+	# the supervised gateway of a killed agent, if a test failed mid-way
+	[ -f "$T/work/gateway.pid" ] && kill -- -"$(cat "$T/work/gateway.pid")" 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -n 30 "$T/serve.log"; exit 1; }
+pass() { echo "ok: $*"; }
+
+GW_PORT=$((20000 + RANDOM % 20000))
+export FAKE_OPENCLAW_LOG=$T/openclaw-calls.log
+export FAKE_OPENCLAW_READY_AFTER_MS=1200   # like 9.6's startup-sidecars 503s
+
+# --- the instance: the field failure's live config (6.1, chain stripped)
+S=$T/state; mkdir -p "$S/agents/main/agent" "$T/logs" "$T/work"
+jq --arg log "$T/logs/openclaw.log" --argjson port "$GW_PORT" \
+	'.agents.defaults.model = {primary: "openai/gpt-5.5"} | .logging.file = $log
+	 | .gateway.port = $port | .meta.lastTouchedVersion = "2026.6.1"' \
+	"$FIX/2026.6.1/config/openclaw.json" >"$S/openclaw.json"
+chmod 600 "$S/openclaw.json"
+cp "$FIX/2026.6.1/auth/s1-apikeys/auth-profiles.json" "$S/agents/main/agent/"
+cat >"$T/settings.json" <<'JSON'
+{"primary": "openai-codex/gpt-5.5",
+ "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}
+JSON
+
+# --- releases side by side; 2026.10.1 is one whose gateway will not start
+release() { # version [extra env]
+	mkdir -p "$T/releases/$1/bin"
+	printf '#!/bin/sh\nFAKE_OPENCLAW_VERSION=%s %s exec %s "$@"\n' "$1" "${2:-}" "$FAKE" \
+		>"$T/releases/$1/bin/openclaw"
+	chmod 755 "$T/releases/$1/bin/openclaw"
+}
+release 2026.6.1; release 2026.9.6; release 2026.10.2
+release 2026.10.1 "FAKE_OPENCLAW_GATEWAY_FAIL=1"
+ln -s 2026.6.1 "$T/releases/current"
+
+TOKEN=ck-test-operate-token-$RANDOM$RANDOM
+printf '%s' "$TOKEN" >"$T/token"; chmod 600 "$T/token"
+cat >"$T/agent.json" <<JSON
+{
+  "listen": "unix:$T/agent.sock",
+  "tokens": [{"name": "ci", "sha256": "$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)", "scope": "operate"}],
+  "instance": {"state_dir": "$S", "config_path": "$S/openclaw.json",
+               "openclaw_bin": "$T/releases/current/bin/openclaw",
+               "settings_path": "$T/settings.json", "log_file": "$T/logs/openclaw.log"},
+  "journal_dir": "$T/journal",
+  "operations": {"work_dir": "$T/work", "releases_root": "$T/releases", "drill": true,
+                 "min_free_mb": 1, "ready_timeout_ms": 15000},
+  "gateway": {"driver": "supervise"}
+}
+JSON
+
+call() { "$BIN" call --agent "unix:$T/agent.sock" --token-file "$T/token" "$@"; }
+status_of() { # METHOD PATH [BODY] [KEY] -> prints the HTTP status line code
+	local args=(--include "$1" "$2")
+	[ -n "${3:-}" ] && args+=(--data "$3" -H 'Content-Type: application/json')
+	[ -n "${4:-}" ] && args+=(-H "Idempotency-Key: $4")
+	{ call "${args[@]}" 2>&1 >/dev/null || true; } | awk 'NR==1 {print $2}'
+}
+start_serve() {
+	"$BIN" serve --config "$T/agent.json" >>"$T/serve.log" 2>&1 &
+	SERVE_PID=$!
+	for _ in $(seq 1 100); do
+		[ -S "$T/agent.sock" ] && call GET /v1/agent >/dev/null 2>&1 && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+stop_serve() { kill "$SERVE_PID"; wait "$SERVE_PID" || true; SERVE_PID=""; }
+wait_op() { # id -> prints the final record
+	local rec state
+	for _ in $(seq 1 600); do
+		rec=$(call GET "/v1/operations/$1")
+		state=$(jq -r .state <<<"$rec")
+		case "$state" in succeeded|failed|rolled_back) echo "$rec"; return 0 ;; esac
+		sleep 0.2
+	done
+	fail "operation $1 did not end: $rec"
+}
+gateway_runs() { grep -c '^gateway run' "$FAKE_OPENCLAW_LOG" || true; }
+sha() { sha256sum "$S/openclaw.json" "$S/agents/main/agent/auth-profiles.json" | sha256sum | cut -c1-16; }
+
