@@ -1058,6 +1058,8 @@ recover_one(struct ck_opengine *eng, json_t *op)
 		}
 	}
 	if (sw == NULL || strcmp(sw, "pending") == 0) {
+		if (r->kind == OP_IMPORT)
+			ck_rm_rf(r->import_stage, NULL);
 		set_state(r, "failed");
 		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 0, "message",
 			"the agent stopped before the live instance was changed; nothing was changed"));

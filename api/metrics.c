@@ -271,6 +271,27 @@ render_ops(FILE *f, const json_t *ops)
 		fprintf(f, "\"} %lld\n", json_integer_value(v));
 	}
 	json_decref(counts);
+	/* Restarts the operations caused, by kind: an upgrade that went well
+	 * adds one, a rolled-back one two. */
+	counts = json_object();
+	json_array_foreach(ops, i, op) {
+		const char *kind = json_string_value(json_object_get(op, "kind"));
+
+		if (kind == NULL)
+			kind = "unknown";
+		json_object_set_new(counts, kind, json_integer(
+		    json_integer_value(json_object_get(op, "restarts")) +
+		    json_integer_value(json_object_get(counts, kind))));
+	}
+	fputs("# HELP clawkeeper_operation_restarts_total Gateway restarts done "
+	    "by operations in the journal, by kind.\n"
+	    "# TYPE clawkeeper_operation_restarts_total counter\n", f);
+	json_object_foreach(counts, k, v) {
+		fputs("clawkeeper_operation_restarts_total{kind=\"", f);
+		put_label(f, k);
+		fprintf(f, "\"} %lld\n", json_integer_value(v));
+	}
+	json_decref(counts);
 }
 
 char *

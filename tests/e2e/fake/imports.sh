@@ -106,6 +106,24 @@ if jq -e . <<<"$rec" | grep -q FAKE; then fail "a secret appears in the operatio
 rec=$(wait_op "$(upload "$ONLY" | jq -r .id)")
 [ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "config-only import: $(jq -c '{state,result}' <<<"$rec")"
 pass "config-only 2026.9.6 backup imported"
+# --- killed mid-import: the next agent puts the previous state back
+for step in stage snapshot install generate switch restart verify; do
+	stop_serve
+	before=$(tree_sha)
+	CK_TEST_CRASH_AT=$step start_serve || fail "$step: serve did not start"
+	crash_pid=$SERVE_PID
+	id=$(upload "$FULL" | jq -r .id)
+	for _ in $(seq 1 300); do kill -0 "$crash_pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$crash_pid" 2>/dev/null && fail "$step: the agent did not die at the hook"
+	wait "$crash_pid" 2>/dev/null || true
+	SERVE_PID=""
+	start_serve || fail "$step: the agent did not come back"
+	rec=$(wait_op "$id"); state=$(jq -r .state <<<"$rec")
+	case "$state" in failed|rolled_back) ;; *) fail "$step: state $state" ;; esac
+	[ "$(tree_sha)" = "$before" ] || fail "$step: $state but the state dir differs from before"
+	[ -z "$(ls -d "$S".import-* 2>/dev/null)" ] || fail "$step: staging left behind"
+	pass "killed at '$step' of an import: settled as $state, state dir byte-identical to before"
+done
 stop_serve
 grep -q FAKE "$T/serve.log" && fail "a secret reached the agent log"
 echo "imports: all assertions passed"

@@ -54,6 +54,11 @@ rec=$(wait_op "$id")
 [ "$(readlink "$T/releases/current")" = 2026.9.6 ] || fail "broken upgrade: current -> $(readlink "$T/releases/current")"
 jq -e '.result.message | test("verify")' <<<"$rec" >/dev/null || fail "broken upgrade: message $(jq .result.message <<<"$rec")"
 pass "failed verify: rolled_back, two restarts in all, config and credentials byte-identical, old release current"
+m=$(call GET /metrics)
+grep -qx 'clawkeeper_operation_restarts_total{kind="upgrade"} 3' <<<"$m" || fail "metrics: $(grep restarts <<<"$m")"
+grep -qx 'clawkeeper_operation_restarts_total{kind="regenerate"} 1' <<<"$m" || fail "metrics: $(grep restarts <<<"$m")"
+grep -q 'clawkeeper_operations{kind="upgrade",result="rolled_back"} 1' <<<"$m" || fail "metrics: $(grep operations <<<"$m")"
+pass "/metrics counts the restarts (upgrade 1+2, regenerate 1) and the rolled-back upgrade"
 
 # --- crash at every step boundary: the next agent settles the operation
 for step in preflight snapshot stage generate validate locks switch restart verify drill; do
