@@ -2,7 +2,8 @@
 # The whole suite, from a fresh machine: dependencies, a normal build and
 # an ASan+UBSan build each running every ctest test, then every libFuzzer
 # target for a bounded time, then the OpenAPI lint.
-# FUZZ_SECONDS (default 60) bounds each fuzzer; SKIP_FUZZ=1 skips them.
+# FUZZ_SECONDS (default 60) bounds each fuzzer; SKIP_FUZZ=1 skips them;
+# SKIP_REAL=1 skips the real-OpenClaw suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -17,6 +18,29 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$JOBS"
 step "tests"
 ctest --test-dir build --output-on-failure -j"$JOBS"
+
+# Real OpenClaw from npm (cached in build/openclaw-cache). Run outside
+# ctest so every assertion it prints is in the CI log. Exit 77 from a
+# suite means the npm registry is unreachable: it has printed a
+# "SKIPPED: npm registry unreachable (...)" line saying so.
+if [ "${SKIP_REAL:-0}" != 1 ]; then
+	for t in tests/e2e/real/drill.sh tests/e2e/real/scenarios.sh; do
+		[ -f "$t" ] || continue
+		step "real OpenClaw: $t"
+		start=$(date +%s)
+		set +e
+		bash "$t" build/clawkeeper "$PWD"
+		rc=$?
+		set -e
+		echo "($t took $(( $(date +%s) - start ))s)"
+		if [ "$rc" = 77 ]; then
+			echo "$t: SKIPPED (see the SKIPPED line above)"
+		elif [ "$rc" != 0 ]; then
+			echo "$t: FAILED (exit $rc)"
+			exit "$rc"
+		fi
+	done
+fi
 
 step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCK_SANITIZE=ON >/dev/null
