@@ -159,6 +159,31 @@ body_json(struct ck_request *req, enum MHD_Result *rc)
 	return doc;
 }
 
+/* The answer to a submitted operation: 202 with the record, or the
+ * status that says why not. op is stolen. */
+static enum MHD_Result
+reply_submitted(struct ck_request *req, enum ck_submit res, json_t *op,
+		const struct ck_error *err)
+{
+	const char *id = json_string_value(json_object_get(op, "id"));
+
+	if (id != NULL)
+		snprintf(req->op_id, sizeof(req->op_id), "%s", id);
+	if (res == CK_SUBMIT_CREATED || res == CK_SUBMIT_EXISTING)
+		return ck_reply_json(req, 202, op, NULL);
+	json_decref(op);
+	switch (res) {
+	case CK_SUBMIT_BUSY:
+		return ck_reply_error(req, 409, "operation_running", "%s", err->msg);
+	case CK_SUBMIT_KEY_REUSED:
+		return ck_reply_error(req, 422, "idempotency_key_reused", "%s", err->msg);
+	case CK_SUBMIT_INVALID:
+		return ck_reply_error(req, 400, "bad_request", "%s", err->msg);
+	default:
+		return ck_reply_error(req, 500, "internal", "%s", err->msg);
+	}
+}
+
 static enum MHD_Result
 submit(struct ck_request *req, const char *kind)
 {
@@ -168,7 +193,6 @@ submit(struct ck_request *req, const char *kind)
 	struct ck_error err;
 	enum ck_submit res;
 	json_t *params, *op = NULL;
-	const char *id;
 
 	if (req->srv->engine == NULL)
 		return ck_reply_error(req, 503, "operations_disabled", "%s",
@@ -183,26 +207,7 @@ submit(struct ck_request *req, const char *kind)
 	ck_error_clear(&err);
 	res = ck_opengine_submit(req->srv->engine, kind, params, key, 1, &op, &err);
 	json_decref(params);
-	id = json_string_value(json_object_get(op, "id"));
-	if (id != NULL)
-		snprintf(req->op_id, sizeof(req->op_id), "%s", id);
-	switch (res) {
-	case CK_SUBMIT_CREATED:
-	case CK_SUBMIT_EXISTING:
-		return ck_reply_json(req, 202, op, NULL);
-	case CK_SUBMIT_BUSY:
-		json_decref(op);
-		return ck_reply_error(req, 409, "operation_running", "%s", err.msg);
-	case CK_SUBMIT_KEY_REUSED:
-		json_decref(op);
-		return ck_reply_error(req, 422, "idempotency_key_reused", "%s", err.msg);
-	case CK_SUBMIT_INVALID:
-		json_decref(op);
-		return ck_reply_error(req, 400, "bad_request", "%s", err.msg);
-	default:
-		json_decref(op);
-		return ck_reply_error(req, 500, "internal", "%s", err.msg);
-	}
+	return reply_submitted(req, res, op, &err);
 }
 
 enum MHD_Result
@@ -291,7 +296,6 @@ ck_h_import(struct ck_request *req)
 	enum ck_submit res;
 	json_t *params, *op = NULL;
 	char *archive = NULL;
-	const char *id;
 
 	if (req->srv->engine == NULL)
 		return ck_reply_error(req, 503, "operations_disabled", "%s",
@@ -340,27 +344,8 @@ ck_h_import(struct ck_request *req)
 	ck_error_clear(&err);
 	res = ck_opengine_submit(req->srv->engine, "import", params, key, 1, &op, &err);
 	json_decref(params);
-	id = json_string_value(json_object_get(op, "id"));
-	if (id != NULL)
-		snprintf(req->op_id, sizeof(req->op_id), "%s", id);
 	if (res != CK_SUBMIT_CREATED && archive != NULL && res != CK_SUBMIT_EXISTING)
 		unlink(archive);
 	free(archive);
-	switch (res) {
-	case CK_SUBMIT_CREATED:
-	case CK_SUBMIT_EXISTING:
-		return ck_reply_json(req, 202, op, NULL);
-	case CK_SUBMIT_BUSY:
-		json_decref(op);
-		return ck_reply_error(req, 409, "operation_running", "%s", err.msg);
-	case CK_SUBMIT_KEY_REUSED:
-		json_decref(op);
-		return ck_reply_error(req, 422, "idempotency_key_reused", "%s", err.msg);
-	case CK_SUBMIT_INVALID:
-		json_decref(op);
-		return ck_reply_error(req, 400, "bad_request", "%s", err.msg);
-	default:
-		json_decref(op);
-		return ck_reply_error(req, 500, "internal", "%s", err.msg);
-	}
+	return reply_submitted(req, res, op, &err);
 }
