@@ -46,6 +46,16 @@ release 2026.6.1; release 2026.9.6; release 2026.10.2
 release 2026.10.1 "FAKE_OPENCLAW_GATEWAY_FAIL=1"
 ln -s 2026.6.1 "$T/releases/current"
 
+# The install command template's stand-in for npm: lays out a release.
+cat >"$T/fake-install" <<SH
+#!/bin/sh
+mkdir -p "\$1/\$2/bin"
+printf '#!/bin/sh\\nFAKE_OPENCLAW_VERSION=%s exec %s "\$@"\\n' "\$2" "$FAKE" >"\$1/\$2/bin/openclaw"
+chmod 755 "\$1/\$2/bin/openclaw"
+echo "\$2" >>"$T/installs.log"
+SH
+chmod 755 "$T/fake-install"
+
 TOKEN=ck-test-operate-token-$RANDOM$RANDOM
 printf '%s' "$TOKEN" >"$T/token"; chmod 600 "$T/token"
 cat >"$T/agent.json" <<JSON
@@ -57,6 +67,7 @@ cat >"$T/agent.json" <<JSON
                "settings_path": "$T/settings.json", "log_file": "$T/logs/openclaw.log"},
   "journal_dir": "$T/journal",
   "operations": {"work_dir": "$T/work", "releases_root": "$T/releases", "drill": true,
+                 "install": "$T/fake-install {releases} {version}", "allow_http": true,
                  "min_free_mb": 1, "ready_timeout_ms": 15000},
   "gateway": {"driver": "supervise"}
 }

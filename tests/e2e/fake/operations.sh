@@ -60,6 +60,37 @@ grep -qx 'clawkeeper_operation_restarts_total{kind="regenerate"} 1' <<<"$m" || f
 grep -q 'clawkeeper_operations{kind="upgrade",result="rolled_back"} 1' <<<"$m" || fail "metrics: $(grep operations <<<"$m")"
 pass "/metrics counts the restarts (upgrade 1+2, regenerate 1) and the rolled-back upgrade"
 
+# --- release sources: a tarball URL checked against its SHA-256, and the
+# install command template
+mkdir -p "$T/tarball/bin" "$T/www"
+printf '#!/bin/sh\nFAKE_OPENCLAW_VERSION=2026.11.1 exec %s "$@"\n' "$FAKE" >"$T/tarball/bin/openclaw"
+chmod 755 "$T/tarball/bin/openclaw"
+tar -czf "$T/www/r.tar.gz" -C "$T/tarball" bin
+node "$SRC/tests/e2e/fake/http-server.js" "$T/www" >"$T/www.port" &
+WWW=$!; trap 'kill $WWW 2>/dev/null; cleanup' EXIT
+for _ in $(seq 1 50); do [ -s "$T/www.port" ] && break; sleep 0.1; done
+URL=http://127.0.0.1:$(cat "$T/www.port")/file/r.tar.gz
+before=$(sha)
+id=$(call --data "{\"target_version\":\"2026.11.1\",\"source\":{\"url\":\"$URL\",\"sha256\":\"$(printf 'a%.0s' $(seq 64))\"}}" \
+	-H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = failed ] || fail "bad tarball checksum: $(jq -c '{state,result}' <<<"$rec")"
+jq -e '.result.message | test("SHA-256 mismatch")' <<<"$rec" >/dev/null || fail "bad checksum message: $(jq .result.message <<<"$rec")"
+[ ! -e "$T/releases/2026.11.1" ] && [ "$(sha)" = "$before" ] || fail "bad checksum: something was staged or changed"
+pass "release tarball with a wrong SHA-256: failed at stage, nothing unpacked, instance unchanged"
+id=$(call --data "{\"target_version\":\"2026.11.1\",\"source\":{\"url\":\"$URL\",\"sha256\":\"$(sha256sum "$T/www/r.tar.gz" | cut -d' ' -f1)\"}}" \
+	-H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "tarball upgrade: $(jq -c '{state,result}' <<<"$rec")"
+[ "$(readlink "$T/releases/current")" = 2026.11.1 ] || fail "tarball upgrade: current -> $(readlink "$T/releases/current")"
+pass "release from a checksummed tarball URL: upgraded to 2026.11.1"
+id=$(call --data '{"target_version":"2026.11.2"}' -H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "install-template upgrade: $(jq -c '{state,result}' <<<"$rec")"
+grep -qx 2026.11.2 "$T/installs.log" || fail "the install command did not run for 2026.11.2"
+[ "$(readlink "$T/releases/current")" = 2026.11.2 ] || fail "install upgrade: current -> $(readlink "$T/releases/current")"
+pass "release from the install command template: upgraded to 2026.11.2"
+
 # --- crash at every step boundary: the next agent settles the operation
 for step in preflight snapshot stage generate validate locks switch restart verify drill; do
 	stop_serve
