@@ -223,6 +223,18 @@ step_stage(struct run *r, struct ck_error *err)
 	return 0;
 }
 
+/* 2026.7 moved meta.lastTouchedAt into its state db and rejects a config
+ * that still carries it ("meta: Unrecognized key"); its own doctor drops
+ * it, so a config generated for such a target must not carry it either. */
+static void
+drop_moved_meta(json_t *config, const char *target)
+{
+	json_t *meta = json_object_get(config, "meta");
+
+	if (json_is_object(meta) && ck_version_cmp_str(target, "2026.7.0") >= 0)
+		json_object_del(meta, "lastTouchedAt");
+}
+
 static int
 step_generate(struct run *r, struct ck_error *err)
 {
@@ -232,6 +244,7 @@ step_generate(struct run *r, struct ck_error *err)
 	gopts.target_version = r->target;
 	if (ck_generate(r->inst.config, r->settings, &gopts, &r->new_config, &plan, err) < 0)
 		return -1;
+	drop_moved_meta(r->new_config, r->target);
 	r->new_text = ck_config_dump(r->new_config);
 	json_object_set_new(r->op, "plan", plan);
 	json_object_set_new(r->op, "diff", ck_config_diff(r->inst.config, r->new_config));

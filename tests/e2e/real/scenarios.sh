@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# The scenarios of issue 6 against the real OpenClaw, every step through
+# `clawkeeper serve`'s signed API with the supervise driver running the
+# real gateway on loopback, and a loopback stub as every model provider:
+#   2  the bug, caught: stripped chain -> FALLBACKS_STRIPPED, a real turn
+#      logs next=none -> DECISION_NO_FAILOVER; a regenerate (one restart)
+#      makes the next failing turn fail over;
+#   3  rollback: an upgrade whose gateway will not start ends rolled_back,
+#      two restarts, the old version answers, config byte-identical;
+#   4  credentials: expired and expiring OAuth in each version's real
+#      store; `clawkeeper health` agrees with `openclaw models status`;
+#   1  the field failure: Codex primary on 2026.5.28 -> health says what
+#      the legacy runtime does, backup, upgrade to 2026.9.6 with one
+#      restart, drill, a real failing turn fails over.
+#
+#   tests/e2e/real/scenarios.sh CLAWKEEPER_BIN [SRC_DIR]
+# $CK_E2E_SCENARIOS picks scenarios (default "2 3 4 1"); cache:
+# $CK_OPENCLAW_CACHE (default SRC_DIR/build/openclaw-cache). Exits 77 with
+# "SKIPPED: npm registry unreachable (...)" when npm cannot be reached.
+set -uo pipefail
+ck=$(readlink -f "${1:?usage: scenarios.sh CLAWKEEPER_BIN [SRC_DIR]}")
+src=$(readlink -f "${2:-$(dirname "$0")/../../..}")
+cache=${CK_OPENCLAW_CACHE:-$src/build/openclaw-cache}
+scenarios=${CK_E2E_SCENARIOS:-2 3 4 1}
+OLD=2026.5.28
+NEW=2026.9.6
+work=$(mktemp -d /tmp/ck-e2e-real.XXXXXX)
+cases=()
+cleanup() {
+	local c
+	for c in "${cases[@]}"; do stop_case "$c"; done
+	[ -n "${CK_E2E_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
+}
+trap cleanup EXIT
+# shellcheck source=tests/e2e/real/lib.sh
+. "$src/tests/e2e/real/lib.sh"
+suite_t0=$(date +%s)
+
+install_openclaw "$NEW" || exit 1
+install_openclaw "$OLD" || exit 1
+
+SETTINGS='{"primary": "openai/gpt-5.5",
+ "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}'
+FIRST_FALLBACK=anthropic/claude-sonnet-4-6
+ROUTES='{"/openai": "401", "/anthropic": "ok", "/openrouter": "ok", "/ollama": "401"}'
+# 9.6 runs openai/* on the Codex harness unless told otherwise; offline it
+# cannot install it (fixtures README), so the model runs on OpenClaw's own.
+OWN_RUNTIME='.agents.defaults.models["openai/gpt-5.5"] = {agentRuntime: {id: "openclaw"}}'
+
+# ---------------------------------------------------------------- 2 + 3
+# One 9.6 instance carries scenario 2 and then scenario 3.
+v96=$work/v96
+v96_port=$((20000 + RANDOM % 20000))
+setup_v96() {
+	cases+=("$v96")
+	make_instance "$v96" "$NEW" || { not_ok "$NEW: openclaw setup --baseline"; return 1; }
+	start_stub "$v96" "$ROUTES"
+	# The live config the buggy generator produced: primary only.
+	point_at_stub "$v96" '.agents.defaults.model = {primary: "openai/gpt-5.5"} | '"$OWN_RUNTIME" \
+		"$v96_port" || return 1
+	check "$NEW: accepts the instance config (config validate)" oc "$v96" config validate
+	serve_config "$v96" "$SETTINGS"
+	start_serve "$v96" || { not_ok "serve starts"; tail -20 "$v96/serve.log"; return 1; }
+	local t0
+	t0=$(date +%s)
+	if wait_ready "$v96_port" 240; then
+		ok "serve runs the real $NEW gateway (supervise driver), ready on 127.0.0.1:$v96_port after $(($(date +%s) - t0)) s"
+	else
+		not_ok "the supervised gateway is ready"
+		tail -20 "$v96/logs/gateway.out" | nocolor
+		return 1
+	fi
+	check "the gateway was started once, by the agent" [ "$(gateway_runs "$v96")" = 1 ]
+}
+
+scenario2() {
+	local h t_turn t_regen body id rec runs0 dec
+	echo "== scenario 2: the bug, caught ($NEW, live chain stripped to the primary)"
+	h=$(call "$v96" GET '/v1/instance/health?refresh=1')
+	check "health via the API: FALLBACKS_STRIPPED (critical) against the settings" \
+		has_finding "$h" FALLBACKS_STRIPPED critical
+	jq -r '.findings[]? | select(.code == "FALLBACKS_STRIPPED") | "    " + .message' <<<"$h" | cut -c1-220
+
+	t_turn=$(($(date +%s) * 1000))
+	turn "$v96" turn1
+	check "a real turn through the gateway fails (exit $turn_rc, $turn_secs s): the primary got 401" \
+		[ "$turn_rc" -ne 0 ]
+	check "the gateway's own log: candidate_failed openai/gpt-5.5 ... next=none" \
+		grep -q 'decision=candidate_failed requested=openai/gpt-5.5 candidate=openai/gpt-5.5 reason=auth next=none' \
+		<(nocolor <"$v96/logs/gateway.out")
+	check "the stub saw the primary's request (no network)" \
+		grep -q '"path":"/openai/v1/chat/completions"' "$v96/stub-requests.jsonl"
+	dec=$(call "$v96" GET "/v1/instance/decisions?since=$t_turn")
+	check "GET /v1/instance/decisions: candidate_failed with next=none" \
+		jqe '[.decisions[] | select(.decision == "candidate_failed" and (.next == null or .next == "none"))] | length >= 1' <<<"$dec"
+	jq -c '.decisions[] | {decision, candidate, next}' <<<"$dec" | sed 's/^/    /'
+	h=$(call "$v96" GET '/v1/instance/health?refresh=1')
+	check "health via the API: DECISION_NO_FAILOVER critical" \
+		has_finding "$h" DECISION_NO_FAILOVER critical
+
+	runs0=$(gateway_runs "$v96")
+	t_regen=$(($(date +%s) * 1000))
+	body=$(call "$v96" --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate)
+	id=$(jq -r .id <<<"$body")
+	rec=$(wait_op "$v96" "$id")
+	print_steps "$rec"
+	check "POST /v1/regenerate: operation $id succeeded ($(( $(date +%s) - t_regen / 1000 )) s)" \
+		[ "$(jq -r .state <<<"$rec")" = succeeded ]
+	check "regenerate: op.restarts == 1" [ "$(jq -r .restarts <<<"$rec")" = 1 ]
+	check "regenerate: exactly one 'gateway run' started (release wrapper's call log)" \
+		[ $(($(gateway_runs "$v96") - runs0)) = 1 ]
+	check "regenerate: the live chain has the settings' fallbacks back" \
+		jqe '.agents.defaults.model.fallbacks == ["anthropic/claude-sonnet-4-6","openrouter/meta-llama/llama-3.3-70b-instruct"]' \
+		"$v96/state/openclaw.json"
+
+	: >"$v96/stub-requests.jsonl"
+	turn "$v96" turn2
+	check "the next failing turn fails over and is answered (exit $turn_rc, $turn_secs s)" \
+		grep -q 'hello from fallback' "$v96/turn2.out"
+	check "the gateway's own log: next=$FIRST_FALLBACK after the restart" \
+		grep -q "requested=openai/gpt-5.5 candidate=openai/gpt-5.5 reason=auth next=$FIRST_FALLBACK" \
+		<(nocolor <"$v96/logs/gateway.out")
+	dec=$(call "$v96" GET "/v1/instance/decisions?since=$t_regen")
+	check "GET /v1/instance/decisions since the regenerate: openai/gpt-5.5 -> next=$FIRST_FALLBACK, then candidate_succeeded" \
+		jqe --arg fb "$FIRST_FALLBACK" '
+		  ([.decisions[] | select(.candidate == "openai/gpt-5.5" and .next == $fb)] | length >= 1)
+		  and ([.decisions[] | select(.decision == "candidate_succeeded" and .candidate == $fb)] | length >= 1)' <<<"$dec"
+	jq -c '.decisions[] | {decision, candidate, next}' <<<"$dec" | sed 's/^/    /'
+	check "the fallback's request reached the stub" \
+		grep -q '"path":"/anthropic' "$v96/stub-requests.jsonl"
+}
+
+scenario3() {
+	local before runs0 body id rec t0 bad=2026.10.1
+	echo "== scenario 3: rollback (upgrade $NEW -> $bad whose gateway will not start)"
+	mkdir -p "$work/dist"
+	write_release "$work/dist/$bad" "$NEW" "$v96/calls.log" broken-gateway
+	before=$(sha256sum <"$v96/state/openclaw.json")
+	runs0=$(gateway_runs "$v96")
+	t0=$(date +%s)
+	body=$(call "$v96" --data "{\"target_version\":\"$bad\",\"source\":{\"dir\":\"$work/dist/$bad\"}}" \
+		-H 'Content-Type: application/json' POST /v1/upgrades)
+	id=$(jq -r .id <<<"$body")
+	rec=$(wait_op "$v96" "$id")
+	print_steps "$rec"
+	check "upgrade $id ends rolled_back ($(($(date +%s) - t0)) s): $(jq -r .result.message <<<"$rec" | cut -c1-160)" \
+		[ "$(jq -r .state <<<"$rec")" = rolled_back ]
+	check "the failing check was verify" jqe '.result.message | test("verify")' <<<"$rec"
+	check "rollback: op.restarts == 2" [ "$(jq -r .restarts <<<"$rec")" = 2 ]
+	check "rollback: two 'gateway run' started in all (the broken one, then the old one)" \
+		[ $(($(gateway_runs "$v96") - runs0)) = 2 ]
+	check "rollback: current -> $NEW again" [ "$(readlink "$v96/releases/current")" = "$NEW" ]
+	check "rollback: openclaw.json byte-identical to before" \
+		[ "$(sha256sum <"$v96/state/openclaw.json")" = "$before" ]
+	check "the old version answers: /readyz 200" wait_ready "$v96_port" 30
+	check "the old version answers: openclaw --version says $NEW" \
+		grep -q "^OpenClaw $NEW " <(oc "$v96" --version 2>/dev/null)
+	check "health via the API reports version $NEW" \
+		jqe --arg v "$NEW" '.version == $v' <<<"$(call "$v96" GET '/v1/instance/health?refresh=1')"
+}
+
+# ---------------------------------------------------------------- 4
+# The legacy store format (fixtures README "Credential stores"): api keys
+# for openai and openrouter, an OAuth login for anthropic that expired two
+# hours ago and one for openai-codex that expires in six hours.
+legacy_store() {
+	local now=$(($(date +%s) * 1000))
+	jq -n --argjson expired $((now - 2 * 3600 * 1000)) --argjson expiring $((now + 6 * 3600 * 1000)) '
+	  def oauth(p; who; exp): {type: "oauth", provider: p, access: ("oauth-access-FAKE-" + who),
+	      refresh: ("oauth-refresh-FAKE-" + who), expires: exp, email: (who + "@example.com"),
+	      accountId: "acct-FAKE-e2e"};
+	  {version: 1, profiles: {
+	    "openai:manual": {type: "api_key", provider: "openai", key: "sk-FAKE-e2e-openai"},
+	    "openrouter:manual": {type: "api_key", provider: "openrouter", key: "sk-or-v1-FAKE-e2e"},
+	    "anthropic:expired@example.com": oauth("anthropic"; "expired"; $expired),
+	    "openai-codex:expiring@example.com": oauth("openai-codex"; "expiring"; $expiring)}}'
+}
+AUTH_IN_CONFIG='.auth.profiles = {"openai:manual": {provider: "openai", mode: "api_key"},
+  "openrouter:manual": {provider: "openrouter", mode: "api_key"},
+  "anthropic:expired@example.com": {provider: "anthropic", mode: "oauth"},
+  "openai-codex:expiring@example.com": {provider: "openai-codex", mode: "oauth"}}'
+# A provider's status as models status derives it (fixtures README): the
+# worst of its effective profiles, else the worst of all its profiles.
+CK_PROVIDERS='[.credentials[] | select(.profile != null and .source != "openclaw.json")]
+  | group_by(.provider) | map({key: .[0].provider, value: (
+      {"static": 0, "ok": 1, "expiring": 2, "expired": 3} as $rank
+      | (map(select(.effective)) | if length > 0 then . else null end) as $eff
+      | (($eff // .) | map($rank[.credential_status] // 0) | max) as $w
+      | ["static", "ok", "expiring", "expired"][$w])}) | from_entries'
+OC_PROVIDERS='[.auth.oauth.providers[] | {key: .provider, value: .status}] | from_entries'
+OC_PROFILES='[.auth.oauth.profiles[] | {key: .profileId, value: .status}] | from_entries'
+CK_PROFILES='[.credentials[] | select(.profile != null and .source != "openclaw.json")
+  | {key: .profile, value: .credential_status}] | from_entries'
+
+creds_case() { # creds_case VERSION
+	local v=$1 c oc_json ck_files ck_bin ocp
+	c=$work/creds-$v
+	cases+=("$c")
+	make_instance "$c" "$v" || { not_ok "$v: openclaw setup"; return 1; }
+	stub_port=9
+	point_at_stub "$c" '.agents.defaults.model = {primary: "openai/gpt-5.5",
+	    fallbacks: ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct",
+	                "openai-codex/gpt-5.5"]} | '"$OWN_RUNTIME | $AUTH_IN_CONFIG" \
+		$((20000 + RANDOM % 20000)) || return 1
+	mkdir -p "$c/state/agents/main/agent"
+	legacy_store >"$c/state/agents/main/agent/auth-profiles.json"
+	chmod 600 "$c/state/agents/main/agent/auth-profiles.json"
+	case $v in
+	2026.[7-9].* | 2026.1[0-2].*)
+		oc "$c" doctor --fix --non-interactive --yes >"$c/doctor.out" 2>&1
+		check "$v: doctor --fix imports the legacy store (exit $?)" \
+			jqe '.value_json | fromjson | .profiles | has("anthropic:expired@example.com")' \
+			<<<"$(sqlite3 -json "file:$c/state/state/openclaw.sqlite?immutable=1" \
+				"select value_json from config_machine_state where state_key = 'authProfiles.store'" |
+				jq '.[0]')"
+		check "$v: and archives the legacy file" \
+			bash -c "ls '$c/state/agents/main/agent/' | grep -q '^auth-profiles.json.migrated-'"
+		# Offline, doctor tries to refresh every imported OAuth login and
+		# fences it (expires=1, fixtures README), so the expiring login is
+		# put back in 9.6's own store row, the way a refresh would leave it.
+		expiring_row "$c"
+		check "$v: the expiring login written back into the authProfiles.store row" [ $? -eq 0 ]
+		;;
+	esac
+	oc "$c" models status --json >"$c/models-status.json" 2>"$c/models-status.err"
+	oc_json=$(jq -c "$OC_PROVIDERS" "$c/models-status.json") ||
+		{ not_ok "$v: openclaw models status --json answers"; tail -3 "$c/models-status.err"; return 1; }
+	note "openclaw $v models status: $oc_json"
+	note "openclaw $v profiles: $(jq -c "$OC_PROFILES" "$c/models-status.json")"
+	check "$v: openclaw itself sees the expired login (anthropic: expired)" \
+		jqe '.anthropic == "expired"' <<<"$oc_json"
+	check "$v: openclaw itself sees the expiring login" \
+		jqe '[.auth.oauth.profiles[] | select(.profileId | test("expiring")) | .status] == ["expiring"]' \
+		"$c/models-status.json"
+	"$ck" health --state-dir "$c/state" --json >"$c/health-files.json" 2>"$c/health-files.err"
+	ck_files=$(jq -c "$CK_PROVIDERS" "$c/health-files.json")
+	note "clawkeeper health (store files): $ck_files"
+	ocp=$(oc_bin_of "$c")
+	HOME=$c/home "$ck" health --state-dir "$c/state" --openclaw "$ocp" --json \
+		>"$c/health-bin.json" 2>"$c/health-bin.err"
+	ck_bin=$(jq -c "$CK_PROVIDERS" "$c/health-bin.json")
+	note "clawkeeper health --openclaw: $ck_bin"
+	check "$v: provider statuses: clawkeeper health (store read directly) == openclaw models status" \
+		[ "$(jq -cS . <<<"$ck_files")" = "$(jq -cS . <<<"$oc_json")" ]
+	check "$v: provider statuses: clawkeeper health --openclaw == openclaw models status" \
+		[ "$(jq -cS . <<<"$ck_bin")" = "$(jq -cS . <<<"$oc_json")" ]
+	check "$v: profile statuses agree too (store read directly)" \
+		[ "$(jq -cS "$CK_PROFILES" "$c/health-files.json")" = "$(jq -cS "$OC_PROFILES" "$c/models-status.json")" ]
+	check "$v: health names the expired login CREDENTIAL_EXPIRED" \
+		has_finding "$(cat "$c/health-files.json")" CREDENTIAL_EXPIRED
+	check "$v: health names the expiring login CREDENTIAL_EXPIRING" \
+		has_finding "$(cat "$c/health-files.json")" CREDENTIAL_EXPIRING
+	check "$v: no secret in clawkeeper's output" \
+		bash -c "! grep -q FAKE '$c/health-files.json' '$c/health-bin.json' '$c/health-files.err' '$c/health-bin.err'"
+}
+expiring_row() { # the codex login (9.6 renames it openai:) expires in 6 h
+	local db=$1/state/state/openclaw.sqlite exp=$(($(date +%s) * 1000 + 6 * 3600 * 1000))
+	local id
+	id=$(sqlite3 "$db" "select key from config_machine_state, json_each(value_json, '\$.profiles')
+	     where state_key = 'authProfiles.store' and key like '%expiring%'") || return 1
+	[ -n "$id" ] || return 1
+	sqlite3 "$db" "update config_machine_state set value_json = json_set(value_json,
+	     '\$.profiles.\"$id\".expires', $exp,
+	     '\$.profiles.\"$id\".access', 'oauth-access-FAKE-expiring',
+	     '\$.profiles.\"$id\".refresh', 'oauth-refresh-FAKE-expiring')
+	     where state_key = 'authProfiles.store'"
+}
+oc_bin_of() { # the instance env is in $HOME etc.; health passes it on
+	printf '%s' "$1/releases/current/bin/openclaw"
+}
+
+scenario4() {
+	echo "== scenario 4: credentials (expired and expiring OAuth in each version's real store)"
+	creds_case "$OLD"
+	creds_case "$NEW"
+}
+
+# ---------------------------------------------------------------- 1
+scenario1() {
+	local c=$work/field port h body id rec runs0 t0 t_up dec
+	port=$((20000 + RANDOM % 20000))
+	echo "== scenario 1: the field failure ($OLD, Codex primary), upgraded to $NEW"
+	cases+=("$c")
+	make_instance "$c" "$OLD" || { not_ok "$OLD: openclaw setup"; return 1; }
+	start_stub "$c" "$ROUTES"
+	point_at_stub "$c" '.agents.defaults.model = {primary: "openai-codex/gpt-5.5",
+	    fallbacks: ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct",
+	                "ollama/llama3.1:8b"]}' "$port" || return 1
+	check "$OLD: accepts the field config (config validate)" oc "$c" config validate
+	serve_config "$c" '{"primary": "openai-codex/gpt-5.5",
+	  "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct",
+	                "ollama/llama3.1:8b"]}'
+	start_serve "$c" || { not_ok "serve starts"; tail -20 "$c/serve.log"; return 1; }
+	check "serve runs the real $OLD gateway (supervise driver)" wait_ready "$port" 240
+	h=$(call "$c" GET '/v1/instance/health?refresh=1')
+	check "health via the API: LEGACY_RUNTIME_DROPS_FALLBACKS on $OLD" \
+		has_finding "$h" LEGACY_RUNTIME_DROPS_FALLBACKS
+	jq -r '.findings[]? | select(.code == "LEGACY_RUNTIME_DROPS_FALLBACKS") | "    " + .message' <<<"$h" | cut -c1-220
+	mkdir -p "$c/backups"
+	oc "$c" backup create --output "$c/backups" >"$c/backup.out" 2>&1
+	check "openclaw backup create works on it (exit $?): $(find "$c/backups" -type f -name '*.tar*' | head -1 | xargs -r basename)" \
+		bash -c "find '$c/backups' -type f -name '*.tar*' | grep -q ."
+	if "$ck" import --help >/dev/null 2>&1; then
+		note "clawkeeper import exists: importing the archive is not wired into this suite yet"
+	else
+		note "clawkeeper import / POST /v1/imports is not in the tree yet: import step skipped"
+	fi
+
+	mkdir -p "$work/dist"
+	write_release "$work/dist/$NEW" "$NEW" "$c/calls.log"
+	runs0=$(gateway_runs "$c")
+	t_up=$(($(date +%s) * 1000))
+	t0=$(date +%s)
+	body=$(call "$c" --data "{\"target_version\":\"$NEW\",\"source\":{\"dir\":\"$work/dist/$NEW\"}}" \
+		-H 'Content-Type: application/json' POST /v1/upgrades)
+	id=$(jq -r .id <<<"$body")
+	rec=$(wait_op "$c" "$id")
+	print_steps "$rec"
+	check "POST /v1/upgrades to $NEW: $id succeeded ($(($(date +%s) - t0)) s): $(jq -r .result.message <<<"$rec" | cut -c1-200)" \
+		[ "$(jq -r .state <<<"$rec")" = succeeded ]
+	check "upgrade: op.restarts == 1" [ "$(jq -r .restarts <<<"$rec")" = 1 ]
+	check "upgrade: exactly one 'gateway run' started" [ $(($(gateway_runs "$c") - runs0)) = 1 ]
+	check "upgrade: the live config keeps the non-Codex fallbacks, in order" \
+		jqe '.agents.defaults.model.fallbacks[0:3] == ["anthropic/claude-sonnet-4-6",
+		     "openrouter/meta-llama/llama-3.3-70b-instruct", "ollama/llama3.1:8b"]' "$c/state/openclaw.json"
+	check "upgrade: the drill passed" jqe '.drill.passed == true' <<<"$rec"
+	jq -r '.drill.message // empty' <<<"$rec" | sed 's/^/    /'
+	[ "$(jq -r .state <<<"$rec")" = succeeded ] || return 1
+	turn "$c" turn1
+	check "a real turn on $NEW whose primary gets 401 is answered (exit $turn_rc, $turn_secs s)" \
+		grep -q 'hello from fallback' "$c/turn1.out"
+	check "the gateway's own log: next=$FIRST_FALLBACK" \
+		grep -q "candidate=openai/gpt-5.5 reason=auth next=$FIRST_FALLBACK" <(nocolor <"$c/logs/gateway.out")
+	dec=$(call "$c" GET "/v1/instance/decisions?since=$t_up")
+	check "GET /v1/instance/decisions: openai/gpt-5.5 -> next=$FIRST_FALLBACK" \
+		jqe --arg fb "$FIRST_FALLBACK" '[.decisions[] | select(.candidate == "openai/gpt-5.5" and .next == $fb)] | length >= 1' <<<"$dec"
+}
+
+for s in $scenarios; do
+	t0=$(date +%s)
+	case $s in
+	2) setup_v96 && scenario2 ;;
+	3) { [ -f "$v96/agent.json" ] || setup_v96; } && scenario3 ;;
+	4) scenario4 ;;
+	1) scenario1 ;;
+	esac
+	echo "-- scenario $s: $(($(date +%s) - t0)) s"
+done
+for c in "${cases[@]}"; do stop_case "$c"; done
+grep -l FAKE "$work"/*/serve.log 2>/dev/null | grep -q . && not_ok "a secret reached an agent log"
+echo "real e2e scenarios ($scenarios): $passed passed, $failed failed in $(($(date +%s) - suite_t0)) s"
+[ "$failed" -eq 0 ]
