@@ -231,7 +231,7 @@ drop_moved_meta(json_t *config, const char *target)
 {
 	json_t *meta = json_object_get(config, "meta");
 
-	if (json_is_object(meta) && ck_version_cmp_str(target, "2026.7.0") >= 0)
+	if (json_is_object(meta) && ck_version_cmp_str(target, "2026.7.1-beta.1") >= 0)
 		json_object_del(meta, "lastTouchedAt");
 }
 
@@ -552,12 +552,27 @@ static int
 step_rollback_restore(struct run *r, struct ck_error *err)
 {
 	const struct ck_opengine_conf *c = r->eng->conf;
+	struct ck_error serr;
 
+	/* Nothing may write the files while they are put back (a gateway
+	 * writes its state database as it runs). */
+	if (ck_gateway_stop(c->gw, &serr) < 0)
+		ck_log_warn("rollback: stopping the gateway: %s", serr.msg);
 	/* An import replaced the whole state dir: put the old one back. */
-	if (r->kind == OP_IMPORT)
-		return ck_op_import_restore(r, err);
-	if (ck_snapshot_restore(r->snap_dir, err) < 0)
+	if (r->kind == OP_IMPORT) {
+		if (ck_op_import_restore(r, err) < 0)
+			return -1;
+	} else if (ck_snapshot_restore(r->snap_dir, err) < 0) {
 		return -1;
+	}
+	/* Checked now, before the old gateway starts writing again. */
+	if (ck_snapshot_matches(r->snap_dir, err) != 1) {
+		if (err->msg[0] == '\0')
+			ck_error_set(err, "restored files differ from the snapshot");
+		return -1;
+	}
+	if (r->kind == OP_IMPORT)
+		return 0;
 	if (r->upgrade && r->from_release != NULL &&
 	    ck_release_switch(c->releases_root, r->from_release, err) < 0)
 		return -1;
@@ -576,13 +591,7 @@ step_rollback_restart(struct run *r, struct ck_error *err)
 static int
 step_rollback_verify(struct run *r, struct ck_error *err)
 {
-	int rc = ck_op_verify_gateway(r, r->upgrade ? r->from_release : NULL, 0, err);
-
-	if (rc == 0 && ck_snapshot_matches(r->snap_dir, err) != 1) {
-		ck_error_set(err, "restored files differ from the snapshot");
-		return -1;
-	}
-	return rc;
+	return ck_op_verify_gateway(r, r->upgrade ? r->from_release : NULL, 0, err);
 }
 
 static void

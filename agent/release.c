@@ -46,7 +46,7 @@ ck_release_current(const char *root)
 const char *
 ck_release_node_for(const char *version)
 {
-	return ck_version_cmp_str(version, "2026.7.0-beta.1") < 0 ? "22.23.3" : "24.21.0";
+	return ck_version_cmp_str(version, "2026.7.1-beta.1") < 0 ? "22.23.3" : "24.21.0";
 }
 
 /* An npm-installed release carries its own Node: give it a bin/openclaw

@@ -1,5 +1,9 @@
 /* Snapshots of the live config and credential files, byte for byte, so a
- * failed operation can put the instance back exactly as it was. */
+ * failed operation can put the instance back exactly as it was. An SQLite
+ * database (2026.7+ keeps credentials in one) is copied with SQLite's
+ * backup API instead: a plain copy of the main file misses what is still
+ * in its -wal, and putting such a copy back next to the newer -wal
+ * corrupts the database (seen with 2026.9.6). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +11,82 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/snapshot.h"
 
 #define MANIFEST "manifest.json"
+
+static int
+is_sqlite(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 7 && strcmp(path + n - 7, ".sqlite") == 0;
+}
+
+/* A consistent copy of a live database (WAL included) into dest. */
+static int
+sqlite_copy(const char *src_path, const char *dest, struct ck_error *err)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+	int rc = -1;
+
+	unlink(dest);
+	if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		ck_error_set(err, "%s: cannot open for a snapshot: %s", src_path,
+			     src ? sqlite3_errmsg(src) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	if (b == NULL) {
+		ck_error_set(err, "%s: snapshot: %s", src_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	if (sqlite3_backup_step(b, -1) != SQLITE_DONE) {
+		sqlite3_backup_finish(b);
+		ck_error_set(err, "%s: snapshot: %s", src_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK) {
+		ck_error_set(err, "%s: snapshot: %s", src_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* One self-contained file: no -wal beside the copy. */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+		ck_error_set(err, "%s: snapshot: %s", dest, sqlite3_errmsg(dst));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	if (rc == 0)
+		chmod(dest, 0600);
+	return rc;
+}
+
+/* Sidecar files of a database that must not outlive a restore. */
+static void
+remove_sqlite_sidecars(const char *path)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal", NULL };
+	size_t i;
+
+	for (i = 0; sfx[i] != NULL; i++) {
+		char *p = ck_strdup_printf("%s%s", path, sfx[i]);
+
+		if (p != NULL)
+			unlink(p);
+		free(p);
+	}
+}
 
 static const char *agent_cred_files[] = {
 	"auth-profiles.json", "auth-state.json", "auth.json", NULL,
@@ -75,13 +150,19 @@ ck_snapshot_take(const struct ck_instance *inst, const char *dest_dir,
 			json_object_set_new(e, "existed", json_false());
 		} else {
 			char *copy = ck_path_join(dest_dir, name);
-			int crc = ck_file_copy(path, copy, err);
+			int crc = is_sqlite(path) ? sqlite_copy(path, copy, err) :
+						    ck_file_copy(path, copy, err);
 
-			free(copy);
-			if (crc < 0 || ck_sha256_file(path, hex) < 0) {
+			/* What a restore writes back is the copy: its hash is what a
+			 * restored file must match. */
+			if (crc < 0 || ck_sha256_file(copy, hex) < 0) {
+				free(copy);
 				json_decref(e);
 				goto out;
 			}
+			free(copy);
+			if (is_sqlite(path))
+				json_object_set_new(e, "sqlite", json_true());
 			json_object_set_new(e, "existed", json_true());
 			json_object_set_new(e, "mode", json_integer(st.st_mode & 07777));
 			json_object_set_new(e, "sha256", json_string(hex));
@@ -147,7 +228,11 @@ ck_snapshot_restore(const char *snap_dir, struct ck_error *err)
 			continue;
 		}
 		src = ck_path_join(snap_dir, copy);
+		if (json_is_true(json_object_get(e, "sqlite")))
+			remove_sqlite_sidecars(path);
 		if (ck_file_copy(src, path, err) < 0)
+			rc = -1;
+		else if (chmod(path, (mode_t)json_integer_value(json_object_get(e, "mode"))) < 0)
 			rc = -1;
 		free(src);
 	}

@@ -16,7 +16,8 @@ int ck_snapshot_take(const struct ck_instance *inst, const char *dest_dir,
 		     struct ck_error *err);
 int ck_snapshot_restore(const char *snap_dir, struct ck_error *err);
 /* 1 when every file matches the snapshot byte for byte, 0 when not,
- * -1 on error. */
+ * -1 on error. An SQLite database is snapshotted as a consistent copy
+ * (backup API), so it matches after a restore, not before. */
 int ck_snapshot_matches(const char *snap_dir, struct ck_error *err);
 
 #endif
