@@ -277,7 +277,7 @@ scenario4() {
 
 # ---------------------------------------------------------------- 1
 scenario1() {
-	local c=$work/field port h body id rec runs0 t0 t_up dec
+	local c=$work/field port h body id rec runs0 t0 t_up dec archive
 	port=$((20000 + RANDOM % 20000))
 	echo "== scenario 1: the field failure ($OLD, Codex primary), upgraded to $NEW"
 	cases+=("$c")
@@ -300,11 +300,22 @@ scenario1() {
 	oc "$c" backup create --output "$c/backups" >"$c/backup.out" 2>&1
 	check "openclaw backup create works on it (exit $?): $(find "$c/backups" -type f -name '*.tar*' | head -1 | xargs -r basename)" \
 		bash -c "find '$c/backups' -type f -name '*.tar*' | grep -q ."
-	if "$ck" import --help >/dev/null 2>&1; then
-		note "clawkeeper import exists: importing the archive is not wired into this suite yet"
-	else
-		note "clawkeeper import / POST /v1/imports is not in the tree yet: import step skipped"
-	fi
+	# The self-hoster's archive, uploaded through the API: staged, checked,
+	# swapped in, regenerated for the OpenClaw that runs here, one restart.
+	archive=$(find "$c/backups" -type f -name '*.tar.gz' | head -1)
+	runs0=$(gateway_runs "$c")
+	body=$(call "$c" --data "@$archive" -H 'Content-Type: application/gzip' POST /v1/imports)
+	id=$(jq -r .id <<<"$body")
+	rec=$(wait_op "$c" "$id")
+	print_steps "$rec"
+	check "POST /v1/imports of that archive: $id succeeded: $(jq -r .result.message <<<"$rec" | cut -c1-200)" \
+		[ "$(jq -r .state <<<"$rec")" = succeeded ]
+	check "import: op.restarts == 1" [ "$(jq -r .restarts <<<"$rec")" = 1 ]
+	check "import: exactly one 'gateway run' started" [ $(($(gateway_runs "$c") - runs0)) = 1 ]
+	check "import report names the agents and the chains" \
+		jqe '(.import.agents | index("main")) and (.import.chains | length >= 1)' <<<"$rec"
+	check "import plan on $OLD says what the legacy Codex runtime drops (3 fallbacks)" \
+		jqe '[.plan[] | select(.code == "LEGACY_RUNTIME_DROPS_FALLBACKS")] | length == 3' <<<"$rec"
 
 	mkdir -p "$work/dist"
 	write_release "$work/dist/$NEW" "$NEW" "$c/calls.log"
