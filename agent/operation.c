@@ -347,8 +347,8 @@ step_switch(struct run *r, struct ck_error *err)
 
 	if (r->upgrade && ck_release_switch(c->releases_root, r->target, err) < 0)
 		return -1;
-	if (ck_file_write_atomic(r->inst.config_path, r->new_text, strlen(r->new_text),
-				 0600, err) < 0)
+	if (ck_file_replace(r->inst.config_path, r->new_text, strlen(r->new_text),
+			    0600, err) < 0)
 		return -1;
 	snprintf(r->msg, sizeof(r->msg), "%sconfig written to %s",
 		 r->upgrade ? "release switched, " : "", r->inst.config_path);

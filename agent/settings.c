@@ -211,7 +211,8 @@ check_object(const json_t *obj, const char *path, const struct key_rule *rules,
 				     *path ? ": " : "", key, known);
 			return -1;
 		}
-		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+		/* Field paths are short; a truncated one still names the field. */
+		snprintf(sub, sizeof(sub), "%.80s%s%.64s", path, *path ? "." : "", key);
 		if (rules[i].check(val, sub, err) < 0)
 			return -1;
 	}

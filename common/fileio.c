@@ -126,9 +126,32 @@ fsync_dir_of(const char *path)
 	return rc;
 }
 
+static int write_atomic_owned(const char *path, const void *data, size_t len,
+			      mode_t mode, uid_t uid, gid_t gid, struct ck_error *err);
+
 int
 ck_file_write_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode, struct ck_error *err)
+{
+	return write_atomic_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1, err);
+}
+
+int
+ck_file_replace(const char *path, const void *data, size_t len, mode_t dflt_mode,
+		struct ck_error *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return write_atomic_owned(path, data, len, dflt_mode, (uid_t)-1,
+					  (gid_t)-1, err);
+	return write_atomic_owned(path, data, len, st.st_mode & 07777, st.st_uid,
+				  st.st_gid, err);
+}
+
+static int
+write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode,
+		   uid_t uid, gid_t gid, struct ck_error *err)
 {
 	char tmp[PATH_MAX];
 	uint8_t rnd[6];
@@ -149,6 +172,14 @@ ck_file_write_atomic(const char *path, const void *data, size_t len,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0) {
 		ck_error_set(err, "%s: create: %s", tmp, strerror(errno));
+		return -1;
+	}
+	/* Same owner as the file it replaces (as root); a plain user can only
+	 * keep its own, which is then already right. */
+	if (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0 && errno != EPERM) {
+		ck_error_set(err, "%s: chown: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
 		return -1;
 	}
 	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {

@@ -9,4 +9,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev \
 	libcmocka-dev libarchive-dev libsystemd-dev libsqlite3-dev sqlite3 \
-	ca-certificates curl openssl nodejs npm wrk nginx-light jq time >/dev/null
+	ca-certificates curl openssl nodejs npm wrk nginx-light jq time \
+	dpkg-dev ansible >/dev/null

@@ -3,7 +3,8 @@
 # an ASan+UBSan build each running every ctest test, then every libFuzzer
 # target for a bounded time, then the OpenAPI lint.
 # FUZZ_SECONDS (default 60) bounds each fuzzer; SKIP_FUZZ=1 skips them;
-# SKIP_REAL=1 skips the real-OpenClaw suite.
+# SKIP_REAL=1 skips the real-OpenClaw suite, SKIP_DEPLOY=1 the packaging
+# and rollout tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -40,6 +41,20 @@ if [ "${SKIP_REAL:-0}" != 1 ]; then
 			exit "$rc"
 		fi
 	done
+fi
+
+# Packaging and fleet rollout: the .deb built, installed with dpkg -i and
+# removed; the Ansible rollout playbook against 20 agents. Run directly so
+# their assertions are in the CI log. SKIP_DEPLOY=1 skips them.
+if [ "${SKIP_DEPLOY:-0}" != 1 ]; then
+	step "deploy: .deb (cpack, dpkg -i, dpkg -r)"
+	bash tests/deploy/deb.sh "$PWD" "$PWD/build/deploy-deb"
+	step "deploy: Ansible rollout against 20 agents"
+	set +e
+	bash tests/deploy/rollout.sh build/clawkeeper tests/fixtures "$PWD"
+	rc=$?
+	set -e
+	if [ "$rc" = 77 ]; then echo "rollout: SKIPPED (see above)"; elif [ "$rc" != 0 ]; then exit "$rc"; fi
 fi
 
 step "build with AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -14,6 +14,11 @@ int ck_file_read(const char *path, size_t max, char **out, size_t *out_len,
 /* Atomically replace `path` with `data`, created with `mode`. */
 int ck_file_write_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode, struct ck_error *err);
+/* Atomically replace an existing file keeping its mode and owner (a
+ * gateway running as another user must still read its config); a new
+ * file gets dflt_mode. */
+int ck_file_replace(const char *path, const void *data, size_t len,
+		    mode_t dflt_mode, struct ck_error *err);
 int ck_file_exists(const char *path);
 int ck_dir_exists(const char *path);
 /* mkdir -p with mode for the created components. */

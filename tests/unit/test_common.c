@@ -154,6 +154,31 @@ test_atomic_write_mode_and_content(void **state)
 }
 
 static void
+test_replace_keeps_mode_and_owner(void **state)
+{
+	char path[128];
+	struct ck_error err;
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/openclaw.json", tmpdir);
+	assert_int_equal(ck_file_replace(path, "{}", 2, 0600, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(chmod(path, 0640), 0);
+	if (geteuid() == 0)
+		assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(ck_file_replace(path, "{\"a\":1}", 7, 0600, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_size, 7);
+	if (geteuid() == 0) {
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(st.st_gid, 65534);
+	}
+}
+
+static void
 test_atomic_write_bad_dir(void **state)
 {
 	struct ck_error err;
@@ -286,6 +311,7 @@ main(void)
 		cmocka_unit_test(test_version_invalid),
 		cmocka_unit_test(test_version_unified),
 		cmocka_unit_test_setup_teardown(test_atomic_write_mode_and_content, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_replace_keeps_mode_and_owner, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_atomic_write_bad_dir),
 		cmocka_unit_test_setup_teardown(test_read_cap, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_mkdir_rm, setup_tmp, teardown_tmp),
