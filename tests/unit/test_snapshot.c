@@ -113,8 +113,8 @@ test_snapshot_restore(void **state)
 	assert_int_equal(ck_snapshot_take(&inst, snap, &err), 0);
 	/* The operation changes everything, the gateway keeps writing... */
 	exec_sql(db, "INSERT INTO config_machine_state VALUES ('gateway.boot', '{\"n\":2}');");
-	put("s/openclaw.json", "{\"a\": 2}\n", 0644);
-	put("s/agents/main/agent/auth-state.json", "{}", 0600);
+	free(put("s/openclaw.json", "{\"a\": 2}\n", 0644));
+	free(put("s/agents/main/agent/auth-state.json", "{}", 0600));
 	assert_int_equal(ck_snapshot_matches(snap, &err), 0);
 	sqlite3_close(db); /* the gateway stops before a restore */
 	assert_int_equal(ck_snapshot_restore(snap, &err), 0);
@@ -166,7 +166,7 @@ test_release_switch_and_expand(void **state)
 	char *cur, *bin, *ex;
 
 	(void)state;
-	put("given/2026.9.6/bin/openclaw", "#!/bin/sh\necho 'OpenClaw 2026.9.6 (x)'\n", 0755);
+	free(put("given/2026.9.6/bin/openclaw", "#!/bin/sh\necho 'OpenClaw 2026.9.6 (x)'\n", 0755));
 	src.dir = ck_strdup_printf("%s/given/2026.9.6", tmp);
 	assert_int_equal(ck_release_stage(root, "2026.9.6", &src, &err), 0);
 	assert_null(ck_release_current(root));
