@@ -9,20 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/drill.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/version.h"
 
 #define DRILL_PROVIDER_MAX 64
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 chain_at(const json_t *chain, size_t i)
@@ -608,7 +600,7 @@ drill_result(struct drill *d, const json_t *chain, const struct drill_records *r
 	out = json_pack("{s:b, s:s, s:s, s:O, s:o, s:i, s:I, s:o}",
 			"passed", passed, "message", msg, "version", d->version,
 			"chain", chain, "records", records, "exit_code", res->exit_code,
-			"duration_ms", (json_int_t)(mono_ms() - started),
+			"duration_ms", (json_int_t)(ck_clock_mono_ms() - started),
 			"stub_requests", ck_stub_provider_log(d->stub));
 	if (out != NULL && opts->keep_dir)
 		json_object_set_new(out, "dir", json_string(d->dir));
@@ -625,7 +617,7 @@ ck_drill_run(const struct ck_gateway_conf *gw, const json_t *config,
 	struct drill_records recs = { 0 };
 	struct ck_spawn_result res = { 0 };
 	struct drill d;
-	long long started = mono_ms();
+	long long started = ck_clock_mono_ms();
 	json_t *out = NULL;
 
 	memset(&d, 0, sizeof(d));

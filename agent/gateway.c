@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/gateway.h"
 #include "clawkeeper/json5.h"
@@ -25,15 +26,6 @@
 #define GW_POLL_MS 200
 
 extern char **environ;
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(int ms)
@@ -631,8 +623,8 @@ supervise_stop(struct ck_gateway_conf *gw, struct ck_error *err)
 	if (ck_gateway_running(gw) == 0)
 		return 0;
 	kill(-gw->pid, SIGTERM);
-	deadline = mono_ms() + gw->stop_timeout_ms;
-	while ((r = waitpid(gw->pid, &status, WNOHANG)) == 0 && mono_ms() < deadline)
+	deadline = ck_clock_mono_ms() + gw->stop_timeout_ms;
+	while ((r = waitpid(gw->pid, &status, WNOHANG)) == 0 && ck_clock_mono_ms() < deadline)
 		sleep_ms(25);
 	if (r == 0) {
 		kill(-gw->pid, SIGKILL);
@@ -867,7 +859,7 @@ ck_gateway_wait_ready(struct ck_gateway_conf *gw, int timeout_ms,
 {
 	struct body_buf body;
 	char url[64];
-	long long start = mono_ms(), deadline;
+	long long start = ck_clock_mono_ms(), deadline;
 	long status = 0;
 	int exited = 0;
 	CURL *curl;
@@ -891,13 +883,13 @@ ck_gateway_wait_ready(struct ck_gateway_conf *gw, int timeout_ms,
 		if (status == 200)
 			break;
 		exited = child_exited(gw, err);
-		if (exited || mono_ms() >= deadline)
+		if (exited || ck_clock_mono_ms() >= deadline)
 			break;
 		sleep_ms(GW_POLL_MS);
 	}
 	curl_easy_cleanup(curl);
 	if (waited_ms != NULL)
-		*waited_ms = mono_ms() - start;
+		*waited_ms = ck_clock_mono_ms() - start;
 	if (status == 200)
 		return 0;
 	if (exited)

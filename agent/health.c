@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/config_health.h"
 #include "clawkeeper/credentials.h"
 #include "clawkeeper/decision.h"
@@ -12,15 +13,6 @@
 #include "clawkeeper/health.h"
 #include "clawkeeper/locks.h"
 #include "clawkeeper/settings.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static json_t *
 load_settings(const char *path, json_t *findings)
@@ -65,7 +57,7 @@ ck_health_report(const struct ck_health_opts *opts, struct ck_error *err)
 {
 	struct ck_instance inst;
 	json_t *report, *findings, *settings;
-	long long now = opts->now_ms > 0 ? opts->now_ms : now_ms();
+	long long now = opts->now_ms > 0 ? opts->now_ms : ck_clock_now_ms();
 	long long lock_age = opts->lock_max_age_ms;
 	enum ck_severity worst;
 

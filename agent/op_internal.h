@@ -44,7 +44,6 @@ struct run {
 	char *import_prev;    /* <state_dir>.pre-import-<id>: the replaced state */
 };
 
-long long ck_op_now_ms(void);
 int ck_op_journal(struct run *r);
 int ck_op_restart_gateway(struct run *r, struct ck_error *err);
 int ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/drill.h"
 #include "clawkeeper/fileio.h"
@@ -35,15 +36,6 @@
 
 #include "op_internal.h"
 
-long long
-ck_op_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 ck_op_journal(struct run *r)
 {
@@ -61,7 +53,7 @@ set_state(struct run *r, const char *state)
 {
 	char ts[32];
 
-	ck_op_time(ck_op_now_ms(), ts, sizeof(ts));
+	ck_op_time(ck_clock_now_ms(), ts, sizeof(ts));
 	json_object_set_new(r->op, "state", json_string(state));
 	json_object_set_new(r->op, "updated_at", json_string(ts));
 }
@@ -89,7 +81,7 @@ run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
 {
 	int rc;
 
-	ck_op_step_set(r->op, name, "running", NULL, ck_op_now_ms());
+	ck_op_step_set(r->op, name, "running", NULL, ck_clock_now_ms());
 	/* Durable before it starts: a restarted agent knows how far we got. */
 	if (ck_op_journal(r) < 0) {
 		ck_error_set(err, "%s: cannot record the step in the journal", name);
@@ -100,7 +92,7 @@ run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
 	ck_error_clear(err);
 	rc = fn(r, err);
 	ck_op_step_set(r->op, name, rc == 0 ? "done" : "failed",
-		       rc == 0 ? r->msg : err->msg, ck_op_now_ms());
+		       rc == 0 ? r->msg : err->msg, ck_clock_now_ms());
 	ck_op_journal(r);
 	if (rc < 0)
 		ck_error_prefix(err, "%s: ", name);
@@ -326,7 +318,7 @@ static int
 step_locks(struct run *r, struct ck_error *err)
 {
 	json_t *findings = json_array();
-	json_t *locks = ck_locks_check(&r->inst, ck_op_now_ms(), 0, 1, findings);
+	json_t *locks = ck_locks_check(&r->inst, ck_clock_now_ms(), 0, 1, findings);
 	size_t i, removed = 0;
 	json_t *l;
 
@@ -382,7 +374,7 @@ ck_op_restart_gateway(struct run *r, struct ck_error *err)
 	/* Counted before it happens: a restart the agent dies in still counts. */
 	json_object_set_new(r->op, "restarts", json_integer(n + 1));
 	ck_op_journal(r);
-	r->restart_ms = ck_op_now_ms();
+	r->restart_ms = ck_clock_now_ms();
 	rc = ck_gateway_restart(r->eng->conf->gw, err);
 	if (r->eng->conf->after_restart != NULL)
 		r->eng->conf->after_restart(r->eng->conf->ud);
@@ -995,7 +987,7 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 		pthread_mutex_unlock(&eng->lock);
 		return CK_SUBMIT_BUSY;
 	}
-	op = ck_op_new(kind, ck_op_now_ms());
+	op = ck_op_new(kind, ck_clock_now_ms());
 	json_object_set_new(op, "params", params ? json_deep_copy(params) : json_object());
 	json_object_set_new(op, "params_sha256", json_string(hash));
 	if (idem_key != NULL)

@@ -173,7 +173,7 @@ begin_hmac(struct ck_request *req, const char *params, enum MHD_Result *res)
 {
 	struct ck_agentconf *conf = ck_req_conf(req);
 	char key_id[65], ts[24], sig_hex[65];
-	long long now_s = ck_now_ms() / 1000;
+	long long now_s = ck_clock_now_ms() / 1000;
 	char *end;
 	size_t i;
 
@@ -305,7 +305,7 @@ ck_auth_finish(struct ck_request *req, enum MHD_Result *res)
 	/* only a verified request may take a nonce, so nobody can fill the
 	 * cache with guesses */
 	rc = nonce_remember(req->srv->nonces, key->id, req->nonce,
-	    ck_now_ms() / 1000, req->ts + CK_API_MAX_SKEW_S + 1);
+	    ck_clock_now_ms() / 1000, req->ts + CK_API_MAX_SKEW_S + 1);
 	if (rc == 0) {
 		*res = deny(req, 401, "replayed_nonce", "%s", "nonce already used "
 		    "within the last 300 s: send a fresh nonce per request");

@@ -5,7 +5,7 @@
 enum MHD_Result
 ck_h_agent(struct ck_request *req)
 {
-	long long now = ck_now_ms();
+	long long now = ck_clock_now_ms();
 
 	return ck_reply_json(req, 200, json_pack("{s:s, s:s, s:I, s:s}",
 	    "name", "clawkeeper", "version", CK_VERSION,

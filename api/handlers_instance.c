@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/redact.h"
@@ -165,7 +166,7 @@ ck_h_decisions(struct ck_request *req)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	if (since != NULL && ck_time_parse(since, ck_now_ms(), &since_ms) != 0)
+	if (since != NULL && ck_time_parse(since, ck_clock_now_ms(), &since_ms) != 0)
 		return ck_reply_error(req, 400, "bad_parameter", "%s",
 		    "since: expected ISO 8601, epoch milliseconds, or a relative "
 		    "15m / 2h / 7d");

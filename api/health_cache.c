@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/health.h"
 #include "clawkeeper/log.h"
@@ -44,7 +45,7 @@ compute(struct ck_server *srv, char **text)
 	opts.inst.log_file = c->log_file;
 	if (c->settings_path != NULL && ck_file_exists(c->settings_path))
 		opts.settings_path = c->settings_path;
-	opts.since_ms = ck_now_ms() - (long long)c->decision_window_s * 1000;
+	opts.since_ms = ck_clock_now_ms() - (long long)c->decision_window_s * 1000;
 	err.msg[0] = '\0';
 	report = ck_health_report(&opts, &err);
 	ck_confref_put(cref);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/agentconf.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
@@ -129,7 +130,6 @@ enum MHD_Result ck_reply_error(struct ck_request *req, unsigned status,
 	__attribute__((format(printf, 4, 5)));
 struct ck_confref *ck_server_conf_get(struct ck_server *srv);
 void ck_confref_put(struct ck_confref *cref);
-long long ck_now_ms(void);
 
 /* auth.c: checks the Authorization header before the body is read.
  * Returns 0 when the request may proceed to the body (or is open); else

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "internal.h"
 
@@ -180,7 +181,7 @@ static void
 render_credentials(FILE *f, const json_t *health)
 {
 	json_t *soonest = json_object(), *item, *v;
-	long long now = ck_now_ms();
+	long long now = ck_clock_now_ms();
 	const char *k;
 	size_t i;
 

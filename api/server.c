@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/api.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/log.h"
@@ -24,15 +25,6 @@
 
 #define POLL_STACK_SIZE (256 * 1024)
 #define TLS_FILE_MAX (256 * 1024)
-
-long long
-ck_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct ck_confref *
 ck_server_conf_get(struct ck_server *srv)
@@ -607,7 +599,7 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 		return NULL;
 	}
 	pthread_mutex_init(&srv->conf_lock, NULL);
-	srv->started_ms = ck_now_ms();
+	srv->started_ms = ck_clock_now_ms();
 	srv->listen_fd = -1;
 	srv->metrics = ck_metrics_new();
 	srv->nonces = ck_nonce_cache_new(CK_API_NONCE_SLOTS);

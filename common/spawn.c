@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/spawn.h"
 
 #define SPAWN_OUT_MAX (16u << 20)
@@ -20,15 +21,6 @@ struct capture {
 	char *buf;
 	size_t len, cap;
 };
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Returns 0 on data or EOF (sets *eof), -1 on error. Output past the cap
  * is read and dropped so the child never blocks on a full pipe. */
@@ -156,13 +148,13 @@ ck_spawn(char *const argv[], char *const env[], int timeout_ms,
 		return -1;
 	}
 	setpgid(pid, pid);
-	deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
+	deadline = ck_clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
 	while (!out_eof || !err_eof) {
 		struct pollfd pfd[2] = {
 			{ out_eof ? -1 : out_pipe[0], POLLIN, 0 },
 			{ err_eof ? -1 : err_pipe[0], POLLIN, 0 },
 		};
-		long long left = deadline - mono_ms();
+		long long left = deadline - ck_clock_mono_ms();
 		int n;
 
 		if (left <= 0) {
