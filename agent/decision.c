@@ -15,6 +15,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/hash.h"
@@ -196,141 +197,6 @@ set_detail(struct ck_decision *d, const char *src, size_t len, int src_cut)
 /* ------------------------------------------------------------------ */
 /* Time                                                                */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-static int
-days_in_month(int y, int m)
-{
-	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-/* Exactly n digits at s[*i]; -1 otherwise. */
-static int
-take_digits(const char *s, size_t len, size_t *i, int n)
-{
-	int v = 0, k;
-
-	if (*i + (size_t)n > len)
-		return -1;
-	for (k = 0; k < n; k++) {
-		if (!isdigit((unsigned char)s[*i + k]))
-			return -1;
-		v = v * 10 + (s[*i + k] - '0');
-	}
-	*i += n;
-	return v;
-}
-
-static int
-take_char(const char *s, size_t len, size_t *i, char c)
-{
-	if (*i < len && s[*i] == c) {
-		(*i)++;
-		return 1;
-	}
-	return 0;
-}
-
-/* Offset "Z", "+HH:MM", "+HHMM", "+HH"; none means UTC. -1 on junk. */
-static int
-parse_offset(const char *s, size_t len, size_t *i, long long *off_ms)
-{
-	int sign, hh, mm = 0;
-
-	*off_ms = 0;
-	if (*i >= len)
-		return 0;
-	if (s[*i] == 'Z' || s[*i] == 'z') {
-		(*i)++;
-		return 0;
-	}
-	if (s[*i] != '+' && s[*i] != '-')
-		return 0;
-	sign = s[*i] == '-' ? -1 : 1;
-	(*i)++;
-	if ((hh = take_digits(s, len, i, 2)) < 0 || hh > 23)
-		return -1;
-	if (take_char(s, len, i, ':')) {
-		if ((mm = take_digits(s, len, i, 2)) < 0)
-			return -1;
-	} else if (*i < len && isdigit((unsigned char)s[*i])) {
-		if ((mm = take_digits(s, len, i, 2)) < 0)
-			return -1;
-	}
-	if (mm > 59)
-		return -1;
-	*off_ms = sign * ((long long)hh * 3600 + mm * 60) * 1000;
-	return 0;
-}
-
-/*
- * ISO 8601 at the start of s: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][offset].
- * Returns the bytes consumed, or 0 when s does not start with a valid
- * time.
- */
-static size_t
-parse_iso_prefix(const char *s, size_t len, long long *out_ms)
-{
-	size_t i = 0;
-	int y, mo, d, h = 0, mi = 0, se = 0, ms = 0;
-	long long off;
-
-	if ((y = take_digits(s, len, &i, 4)) < 0 || !take_char(s, len, &i, '-') ||
-	    (mo = take_digits(s, len, &i, 2)) < 1 || mo > 12 ||
-	    !take_char(s, len, &i, '-') ||
-	    (d = take_digits(s, len, &i, 2)) < 1 || d > days_in_month(y, mo))
-		return 0;
-	if (i < len && (s[i] == 'T' || s[i] == 't' || s[i] == ' ') &&
-	    i + 1 < len && isdigit((unsigned char)s[i + 1])) {
-		i++;
-		if ((h = take_digits(s, len, &i, 2)) < 0 || h > 23 ||
-		    !take_char(s, len, &i, ':') ||
-		    (mi = take_digits(s, len, &i, 2)) < 0 || mi > 59)
-			return 0;
-		if (take_char(s, len, &i, ':')) {
-			if ((se = take_digits(s, len, &i, 2)) < 0 || se > 60)
-				return 0;
-			if (se == 60)
-				se = 59; /* a leap second sorts with its minute */
-			if (take_char(s, len, &i, '.') || take_char(s, len, &i, ',')) {
-				int scale = 100, digits = 0;
-
-				while (i < len && isdigit((unsigned char)s[i])) {
-					ms += (s[i] - '0') * scale;
-					scale /= 10;
-					i++;
-					digits++;
-				}
-				if (digits == 0)
-					return 0;
-			}
-		}
-		if (parse_offset(s, len, &i, &off) < 0)
-			return 0;
-	} else {
-		off = 0;
-	}
-	*out_ms = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-		   (long long)h * 3600 + mi * 60 + se) * 1000 + ms - off;
-	return i;
-}
-
 int
 ck_time_parse(const char *s, long long now_ms, long long *out_ms)
 {
@@ -363,7 +229,7 @@ ck_time_parse(const char *s, long long now_ms, long long *out_ms)
 		*out_ms = now_ms - v * unit;
 		return 0;
 	}
-	if (parse_iso_prefix(s, len, out_ms) != len)
+	if (ck_clock_parse_iso(s, len, out_ms) != len)
 		return -1;
 	return 0;
 }
@@ -868,7 +734,7 @@ static void
 set_time(struct ck_decision *d, const char *s, size_t len)
 {
 	long long ms;
-	size_t used = parse_iso_prefix(s, len, &ms);
+	size_t used = ck_clock_parse_iso(s, len, &ms);
 
 	if (used == 0 || ms < 0) /* -1 means "no time"; logs are not pre-1970 */
 		return;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/clock.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/locks.h"
@@ -41,74 +42,13 @@ struct verdict {
 
 /* ---- parsing ---------------------------------------------------------- */
 
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-	/* Howard Hinnant's algorithm: no timegm(), no TZ dependence. */
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-static int
-digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (!isdigit((unsigned char)**p))
-			return -1;
-		v = v * 10 + (*(*p)++ - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* "2026-11-23T21:13:38.073Z" (or an offset) to epoch ms. */
+/* "2026-11-23T21:13:38.073Z" (or an offset) to epoch ms; all of it. */
 static int
 parse_iso_ms(const char *s, long long *out)
 {
-	int y, mo, d, h, mi, sec, ms = 0, oh = 0, om = 0, sign = 0;
+	size_t len = strlen(s);
 
-	if (digits(&s, 4, &y) < 0 || *s++ != '-' || digits(&s, 2, &mo) < 0 ||
-	    *s++ != '-' || digits(&s, 2, &d) < 0 || (*s != 'T' && *s != ' '))
-		return -1;
-	s++;
-	if (digits(&s, 2, &h) < 0 || *s++ != ':' || digits(&s, 2, &mi) < 0 ||
-	    *s++ != ':' || digits(&s, 2, &sec) < 0)
-		return -1;
-	if (*s == '.') {
-		int scale = 100;
-
-		s++;
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		for (; isdigit((unsigned char)*s); s++, scale /= 10)
-			ms += (*s - '0') * scale;
-	}
-	if (*s == '+' || *s == '-') {
-		sign = *s++ == '+' ? 1 : -1;
-		if (digits(&s, 2, &oh) < 0)
-			return -1;
-		if (*s == ':')
-			s++;
-		if (digits(&s, 2, &om) < 0)
-			return -1;
-	} else if (*s++ != 'Z') {
-		return -1;
-	}
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -1;
-	*out = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-		 h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60)) * 1000) + ms;
-	return 0;
+	return len > 0 && ck_clock_parse_iso(s, len, out) == len ? 0 : -1;
 }
 
 static long long

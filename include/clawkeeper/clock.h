@@ -3,7 +3,12 @@
 #ifndef CK_CLOCK_H
 #define CK_CLOCK_H
 
+#include <stddef.h>
+
 long long ck_clock_now_ms(void);  /* CLOCK_REALTIME, since the epoch */
 long long ck_clock_mono_ms(void); /* CLOCK_MONOTONIC */
+/* ISO 8601 at the start of s: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|+HH[:]MM];
+ * no offset means UTC. Returns the bytes consumed (0: not a time). */
+size_t ck_clock_parse_iso(const char *s, size_t len, long long *out_ms);
 
 #endif
