@@ -3,4 +3,5 @@
 # Usage: tests/api/lint-openapi.sh [repo root]
 set -eu
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
-exec npx --yes @redocly/cli@latest lint "$root/api/openapi.yaml"
+# Pinned: later releases drop the Node 20 this machine runs.
+exec npx --yes @redocly/cli@2.77.0 lint "$root/api/openapi.yaml"
