@@ -305,9 +305,12 @@ ck_h_import(struct ck_request *req)
 		if (req->upload_len == 0)
 			return ck_reply_error(req, 400, "bad_request", "%s",
 					      "empty upload: send the archive as the body");
-		/* Named by its content, so a retried upload is the same file. */
-		archive = ck_strdup_printf("%s/imports/%s.tar.gz", c->ops.work_dir,
-					   req->upload_sha_hex);
+		/* Its own name (content hash + the upload's unique suffix): a
+		 * refused duplicate must never remove a file a running import
+		 * reads. Idempotency compares sha256 and size, not the path. */
+		archive = ck_strdup_printf("%s/imports/%s-%s.tar.gz", c->ops.work_dir,
+					   req->upload_sha_hex,
+					   strrchr(req->upload_path, '-') + 1);
 		{
 			char *dir = ck_path_join(c->ops.work_dir, "imports");
 
@@ -344,7 +347,9 @@ ck_h_import(struct ck_request *req)
 	ck_error_clear(&err);
 	res = ck_opengine_submit(req->srv->engine, "import", params, key, 1, &op, &err);
 	json_decref(params);
-	if (res != CK_SUBMIT_CREATED && archive != NULL && res != CK_SUBMIT_EXISTING)
+	/* Only a new operation keeps its upload (an earlier one with the same
+	 * key has its own copy). */
+	if (res != CK_SUBMIT_CREATED && archive != NULL)
 		unlink(archive);
 	free(archive);
 	return reply_submitted(req, res, op, &err);
