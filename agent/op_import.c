@@ -15,6 +15,8 @@
 #include "clawkeeper/download.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/gateway.h"
+#include "clawkeeper/generate.h"
+#include "clawkeeper/json5.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/spawn.h"
 #include "op_internal.h"
@@ -117,6 +119,52 @@ validate_staged(struct run *r, const char *state, struct ck_error *err)
 	return rc;
 }
 
+/* The host owns how its gateway listens: the imported config takes the
+ * live instance's gateway port, bind, auth and mode (the import report
+ * warned about the ones it had). */
+static int
+keep_host_gateway(struct run *r, const char *cfg, struct ck_error *err)
+{
+	static const char *const owned[] = { "port", "bind", "auth", "mode", NULL };
+	json_t *live_gw = json_object_get(r->inst.config, "gateway");
+	json_t *conf, *gw, *kept = json_array();
+	char *text;
+	size_t i;
+	int rc = -1;
+
+	if (!json_is_object(live_gw)) {
+		json_decref(kept);
+		return 0;
+	}
+	conf = ck_json5_load_file(cfg, err);
+	if (conf == NULL) {
+		json_decref(kept);
+		return -1;
+	}
+	gw = json_object_get(conf, "gateway");
+	if (!json_is_object(gw)) {
+		gw = json_object();
+		json_object_set_new(conf, "gateway", gw);
+	}
+	for (i = 0; owned[i] != NULL; i++) {
+		json_t *v = json_object_get(live_gw, owned[i]);
+
+		if (v != NULL) {
+			json_object_set(gw, owned[i], v);
+			json_array_append_new(kept, json_string(owned[i]));
+		} else {
+			json_object_del(gw, owned[i]);
+		}
+	}
+	text = ck_config_dump(conf);
+	if (text != NULL && ck_file_replace(cfg, text, strlen(text), 0600, err) == 0)
+		rc = 0;
+	json_object_set_new(json_object_get(r->op, "import"), "gateway_from_host", kept);
+	free(text);
+	json_decref(conf);
+	return rc;
+}
+
 int
 ck_op_import_stage(struct run *r, struct ck_error *err)
 {
@@ -137,6 +185,8 @@ ck_op_import_stage(struct run *r, struct ck_error *err)
 		ck_error_set(err, "the archive holds no openclaw.json");
 		goto out;
 	}
+	if (keep_host_gateway(r, cfg, err) < 0)
+		goto out;
 	if (validate_staged(r, state, err) < 0)
 		goto out;
 	snprintf(r->msg, sizeof(r->msg), "%s staged: %zu agent(s), %zu path(s) remapped, %zu warning(s)",

@@ -99,7 +99,9 @@ jq -e '.import.warnings | length > 0' <<<"$rec" >/dev/null || fail "full import:
 jq -e '.agents.defaults.model.fallbacks == ["anthropic/claude-sonnet-4-6","openrouter/meta-llama/llama-3.3-70b-instruct"]' "$S/openclaw.json" >/dev/null \
 	|| fail "full import: chain after regenerate $(jq -c .agents.defaults.model "$S/openclaw.json")"
 [ -d "$S.pre-import-$id" ] || fail "full import: the previous state was not kept"
-pass "full import: paths rewritten into $S, agents/remaps/warnings reported, chain regenerated from the settings, previous state kept"
+jq -e --argjson p "$GW_PORT" '.gateway.port == $p' "$S/openclaw.json" >/dev/null \
+	|| fail "full import: gateway settings not the host's: $(jq -c .gateway "$S/openclaw.json")"
+pass "full import: paths rewritten into $S, agents/remaps/warnings reported, chain regenerated from the settings, the host's gateway port kept, previous state kept"
 if jq -e . <<<"$rec" | grep -q FAKE; then fail "a secret appears in the operation record"; fi
 
 # --- the config-only backup on top
