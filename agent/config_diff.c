@@ -7,40 +7,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clawkeeper/redact.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/hash.h"
 
-static int
-ends_with_ci(const char *s, const char *suffix)
-{
-	size_t ls = strlen(s);
-	size_t lx = strlen(suffix);
-
-	return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
-}
-
+/* The project's one definition of a secret key (common/redact.c). */
 int
 ck_config_key_is_secret(const char *key)
 {
-	static const char *const exact[] = {
-		"key", "access", "refresh", "authorization", "bearer", "passwd",
-		"cookie", "privateKeyPem",
-	};
-	/* apiKey, botToken, appToken, clientSecret, webhookSecret, password */
-	static const char *const suffix[] = {
-		"apikey", "token", "secret", "password", "privatekey",
-	};
-	size_t i;
-
-	if (key == NULL)
-		return 0;
-	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (strcasecmp(key, exact[i]) == 0)
-			return 1;
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++)
-		if (ends_with_ci(key, suffix[i]))
-			return 1;
-	return 0;
+	return ck_redact_is_secret_key(key);
 }
 
 static json_t *

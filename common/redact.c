@@ -2,22 +2,29 @@
  * the agent (API responses, reports): each secret becomes its
  * fingerprint, which identifies it without revealing it. */
 #include <string.h>
+#include <strings.h>
 
 #include "clawkeeper/hash.h"
 #include "clawkeeper/redact.h"
 
+/* One list for every place that hides secrets (API responses, plans and
+ * diffs): names compared without case; suffixes catch apiKey, botToken,
+ * appToken, clientSecret, webhookSecret, password, privateKey... */
 static const char *const secret_keys[] = {
-	"apiKey", "key", "token", "access", "refresh", "secret", "password",
-	"privateKeyPem", "clientSecret", NULL
+	"key", "token", "access", "refresh", "secret", "password", "passwd",
+	"authorization", "bearer", "cookie", "privateKeyPem", NULL
+};
+static const char *const secret_suffixes[] = {
+	"key", "token", "secret", "password", NULL
 };
 
 static int
-ends_with(const char *s, const char *suffix)
+ends_with_ci(const char *s, const char *suffix)
 {
 	size_t n = strlen(s);
 	size_t m = strlen(suffix);
 
-	return n > m && strcmp(s + n - m, suffix) == 0;
+	return n > m && strcasecmp(s + n - m, suffix) == 0;
 }
 
 int
@@ -25,11 +32,15 @@ ck_redact_is_secret_key(const char *key)
 {
 	size_t i;
 
+	if (key == NULL)
+		return 0;
 	for (i = 0; secret_keys[i] != NULL; i++)
-		if (strcmp(key, secret_keys[i]) == 0)
+		if (strcasecmp(key, secret_keys[i]) == 0)
 			return 1;
-	return ends_with(key, "Token") || ends_with(key, "Key") ||
-	    ends_with(key, "Secret");
+	for (i = 0; secret_suffixes[i] != NULL; i++)
+		if (ends_with_ci(key, secret_suffixes[i]))
+			return 1;
+	return 0;
 }
 
 /* Walks in place; `secret` is set below a secret-looking key, so a
