@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/compat.h"
 #include "clawkeeper/config_health.h"
 #include "clawkeeper/error.h"
 #include "clawkeeper/fileio.h"
@@ -649,7 +650,7 @@ check_version(struct health_ctx *ctx, const char *version)
 				      "defaults", fix, "\"%.40s\" is not an OpenClaw "
 				      "version (YYYY.M.D): version-dependent checks are "
 				      "skipped", version);
-	ctx->unified = ck_version_is_unified(&v);
+	ctx->unified = ck_compat_has(version, CK_FEAT_UNIFIED_PROVIDER) == 1;
 	return 0;
 }
 

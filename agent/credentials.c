@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clawkeeper/compat.h"
 #include "clawkeeper/credentials.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/fileio.h"
@@ -829,7 +830,7 @@ version_unified(const struct ck_instance *inst)
 	/* Unknown version: assume a current (unified) OpenClaw. */
 	if (inst->version == NULL || ck_version_parse(inst->version, &v) == -1)
 		return 1;
-	return ck_version_is_unified(&v);
+	return ck_compat_has(inst->version, CK_FEAT_UNIFIED_PROVIDER) == 1;
 }
 
 json_t *

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/compat.h"
 #include "clawkeeper/clock.h"
 #include "clawkeeper/drill.h"
 #include "clawkeeper/fileio.h"
@@ -192,10 +193,7 @@ reroute_providers(json_t *cfg, const json_t *chain, const char *stub_base)
 static int
 needs_openclaw_runtime(const char *version)
 {
-	struct ck_version v, cut = { 2026, 7, 0, 0, 0 };
-
-	return version != NULL && ck_version_parse(version, &v) == 0 &&
-	       ck_version_cmp(&v, &cut) >= 0;
+	return ck_compat_has(version, CK_FEAT_CODEX_HARNESS_DEFAULT) == 1;
 }
 
 static void

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/compat.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/model.h"
 #include "clawkeeper/ollama.h"
@@ -754,7 +755,6 @@ do_defaults(struct gen *g, const json_t *settings, struct ck_error *err)
 static json_t *
 agent_holder(struct gen *g, const char *id, int *created, struct ck_error *err)
 {
-	static const struct ck_version entries_from = { 2026, 9, 1, 1, 0 };
 	json_t *agents = json_object_get(g->cfg, "agents");
 	json_t *entries = json_object_get(agents, "entries");
 	json_t *list = json_object_get(agents, "list");
@@ -777,7 +777,7 @@ agent_holder(struct gen *g, const char *id, int *created, struct ck_error *err)
 	*created = 1;
 	it = json_object();
 	if (json_is_object(entries) ||
-	    (list == NULL && ck_version_cmp(&g->target, &entries_from) >= 0)) {
+	    (list == NULL && ck_compat_has(g->opts->target_version, CK_FEAT_AGENTS_ENTRIES) == 1)) {
 		entries = ensure_object(agents, "entries");
 		if (entries == NULL || json_object_set_new(entries, id, it) < 0)
 			goto bad;
@@ -944,7 +944,7 @@ ck_generate(const json_t *live, const json_t *settings,
 	}
 	if (check_settings(settings, err) < 0)
 		return -1;
-	g.unified = ck_version_is_unified(&g.target);
+	g.unified = ck_compat_has(opts->target_version, CK_FEAT_UNIFIED_PROVIDER) == 1;
 	g.cfg = json_deep_copy(live);
 	g.plan = json_array();
 	g.listings = json_object();

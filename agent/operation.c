@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/compat.h"
 #include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/drill.h"
@@ -223,7 +224,7 @@ drop_moved_meta(json_t *config, const char *target)
 {
 	json_t *meta = json_object_get(config, "meta");
 
-	if (json_is_object(meta) && ck_version_cmp_str(target, "2026.7.1-beta.1") >= 0)
+	if (json_is_object(meta) && ck_compat_has(target, CK_FEAT_TOUCHED_AT_IN_DB) == 1)
 		json_object_del(meta, "lastTouchedAt");
 }
 

@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "clawkeeper/compat.h"
 #include "clawkeeper/download.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/release.h"
@@ -46,7 +47,7 @@ ck_release_current(const char *root)
 const char *
 ck_release_node_for(const char *version)
 {
-	return ck_version_cmp_str(version, "2026.7.1-beta.1") < 0 ? "22.23.3" : "24.21.0";
+	return ck_compat_has(version, CK_FEAT_NODE24) == 1 ? "24.21.0" : "22.23.3";
 }
 
 /* An npm-installed release carries its own Node: give it a bin/openclaw

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/compat.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/settings.h"
@@ -152,7 +153,7 @@ print_result(const struct plan_args *a, const struct ck_instance *inst,
 	     const json_t *diff)
 {
 	struct ck_version v;
-	int unified = ck_version_parse(target, &v) == 0 && ck_version_is_unified(&v);
+	int unified = ck_version_parse(target, &v) == 0 && ck_compat_has(target, CK_FEAT_UNIFIED_PROVIDER) == 1;
 	json_t *doc;
 
 	if (a->json_out) {

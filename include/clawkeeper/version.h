@@ -14,7 +14,5 @@ int ck_version_parse(const char *s, struct ck_version *v);
 int ck_version_cmp(const struct ck_version *a, const struct ck_version *b);
 /* Compare two strings; unparsable sorts first. */
 int ck_version_cmp_str(const char *a, const char *b);
-/* 1 when version >= 2026.5.30 (the unified openai provider shape). */
-int ck_version_is_unified(const struct ck_version *v);
 
 #endif

@@ -86,23 +86,6 @@ test_version_invalid(void **state)
 	free_lines(v, n);
 }
 
-static void
-test_version_unified(void **state)
-{
-	struct ck_version v;
-
-	(void)state;
-	ck_version_parse("2026.5.28", &v);
-	assert_false(ck_version_is_unified(&v));
-	ck_version_parse("2026.5.30-beta.1", &v);
-	assert_true(ck_version_is_unified(&v));
-	ck_version_parse("2026.6.1", &v);
-	assert_true(ck_version_is_unified(&v));
-	ck_version_parse("v2026.9.6", &v);
-	assert_true(ck_version_is_unified(&v));
-	assert_int_equal(v.day, 6);
-}
-
 static char tmpdir[64];
 
 static int
@@ -309,7 +292,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version_order),
 		cmocka_unit_test(test_version_invalid),
-		cmocka_unit_test(test_version_unified),
 		cmocka_unit_test_setup_teardown(test_atomic_write_mode_and_content, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_replace_keeps_mode_and_owner, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_atomic_write_bad_dir),

@@ -15,7 +15,7 @@
 set -uo pipefail
 ck=${1:?usage: drill.sh CLAWKEEPER_BIN [SRC_DIR]}
 src=${2:-$(cd "$(dirname "$0")/../../.." && pwd)}
-cache=${CK_OPENCLAW_CACHE:-$src/build/openclaw-cache}
+cache=${CK_OPENCLAW_CACHE:-/var/cache/clawkeeper/openclaw}
 versions=${CK_E2E_VERSIONS:-2026.9.6 2026.5.28}
 passed=0
 failed=0

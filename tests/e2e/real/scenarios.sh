@@ -20,7 +20,7 @@
 set -uo pipefail
 ck=$(readlink -f "${1:?usage: scenarios.sh CLAWKEEPER_BIN [SRC_DIR]}")
 src=$(readlink -f "${2:-$(dirname "$0")/../../..}")
-cache=${CK_OPENCLAW_CACHE:-$src/build/openclaw-cache}
+cache=${CK_OPENCLAW_CACHE:-/var/cache/clawkeeper/openclaw}
 scenarios=${CK_E2E_SCENARIOS:-2 3 4 1}
 OLD=2026.5.28
 NEW=2026.9.6
