@@ -425,10 +425,13 @@ run_models_status(struct health *h)
 {
 	struct ck_spawn_result res;
 	struct ck_error err = { { 0 } };
-	char *argv[] = { (char *)h->inst->openclaw_bin, "models", "status",
-			 "--json", NULL };
+	static const char *const args[] = { "models", "status", "--json", NULL };
+	char **argv = ck_argv_concat(h->inst->openclaw_argv, args);
 	char *env[3] = { NULL, NULL, NULL };
 	json_t *status = NULL;
+
+	if (argv == NULL)
+		return NULL;
 
 	env[0] = ck_strdup_printf("OPENCLAW_STATE_DIR=%s", h->inst->state_dir);
 	if (h->inst->config_path != NULL)
@@ -443,6 +446,7 @@ run_models_status(struct health *h)
 			ck_error_prefix(&err, "exit %d: ", res.exit_code);
 	}
 	ck_spawn_result_free(&res);
+	free(argv);
 	free(env[0]);
 	free(env[1]);
 	if (status == NULL)

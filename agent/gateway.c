@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clawkeeper/release.h"
 #include "clawkeeper/clock.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/gateway.h"
@@ -314,6 +315,7 @@ ck_gateway_conf_from_json(struct ck_gateway_conf *gw, const json_t *obj,
 	    json_str(obj, "output", &gw->output_path, err) < 0 ||
 	    conf_numbers(gw, obj, err) < 0)
 		return -1;
+	gw->openclaw_argv = ck_release_resolve_argv(gw->openclaw_argv);
 	return conf_check(gw, err);
 }
 
@@ -345,26 +347,6 @@ env_free(char **env)
 }
 
 /* argv = prefix + args, borrowed pointers; caller frees the array only. */
-static char **
-argv_join(char *const *prefix, const char *const *args)
-{
-	size_t np = 0, na = 0, i;
-	char **out;
-
-	while (prefix != NULL && prefix[np] != NULL)
-		np++;
-	while (args != NULL && args[na] != NULL)
-		na++;
-	out = calloc(np + na + 1, sizeof(*out));
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < np; i++)
-		out[i] = prefix[i];
-	for (i = 0; i < na; i++)
-		out[np + i] = (char *)args[i];
-	return out;
-}
-
 /* A bare command name found on PATH, as ck_spawn runs paths only. */
 static char *
 path_lookup(const char *name)
@@ -406,7 +388,7 @@ run_checked(const char *what, char *const *argv, char *const *env, int timeout_m
 		ck_error_set(err, "%s: '%s' not found on PATH", what, argv[0]);
 		return -1;
 	}
-	full = argv_join(argv, NULL);
+	full = ck_argv_concat(argv, NULL);
 	if (full == NULL) {
 		free(bin);
 		ck_error_set(err, "%s: out of memory", what);
@@ -452,7 +434,7 @@ ck_gateway_openclaw(const struct ck_gateway_conf *gw, const char *const *args,
 	for (i = 0; extra_env != NULL && extra_env[i] != NULL && n < GW_ENV_MAX + 15; i++)
 		env[n++] = strdup(extra_env[i]);
 	env[n] = NULL;
-	argv = argv_join(gw->openclaw_argv, args);
+	argv = ck_argv_concat(gw->openclaw_argv, args);
 	bin = path_lookup(gw->openclaw_argv[0]);
 	if (argv == NULL || bin == NULL) {
 		env_free(env);
@@ -520,7 +502,7 @@ supervise_argv(const struct ck_gateway_conf *gw, char *portbuf, size_t portlen)
 		args[2] = "--port";
 		args[3] = portbuf;
 	}
-	return argv_join(gw->openclaw_argv, args);
+	return ck_argv_concat(gw->openclaw_argv, args);
 }
 
 static int

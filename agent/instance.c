@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clawkeeper/release.h"
+#include "clawkeeper/gateway.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/json5.h"
@@ -207,15 +209,17 @@ discover_version(struct ck_instance *inst)
 	struct ck_version v;
 
 	if (inst->openclaw_bin != NULL) {
-		char *argv[] = { (char *)inst->openclaw_bin, "--version", NULL };
+		static const char *const args[] = { "--version", NULL };
+		char **argv = ck_argv_concat(inst->openclaw_argv, args);
 		struct ck_spawn_result res;
 		struct ck_error err;
 
-		if (ck_spawn(argv, NULL, VERSION_TIMEOUT_MS, &res, &err) == 0) {
+		if (argv != NULL && ck_spawn(argv, NULL, VERSION_TIMEOUT_MS, &res, &err) == 0) {
 			if (res.exit_code == 0)
 				inst->version = version_from_output(res.out);
 			ck_spawn_result_free(&res);
 		}
+		free(argv);
 		if (inst->version != NULL) {
 			inst->version_source = "openclaw --version";
 			return;
@@ -235,6 +239,8 @@ ck_instance_open(const struct ck_instance_opts *opts, struct ck_instance *inst,
 
 	memset(inst, 0, sizeof(*inst));
 	inst->openclaw_bin = opts->openclaw_bin;
+	if (opts->openclaw_bin != NULL)
+		inst->openclaw_argv = ck_release_resolve_argv(ck_gateway_argv_split(opts->openclaw_bin));
 	inst->state_dir = resolve_state_dir(opts);
 	if (inst->state_dir == NULL) {
 		ck_error_set(err, "out of memory");
@@ -276,6 +282,7 @@ ck_instance_close(struct ck_instance *inst)
 	free(inst->log_paths);
 	free(inst->log_file);
 	free(inst->version);
+	ck_gateway_argv_free(inst->openclaw_argv);
 	free(inst->config_path);
 	free(inst->state_dir);
 	json_decref(inst->config);

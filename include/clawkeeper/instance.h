@@ -21,6 +21,9 @@ struct ck_instance {
 	char *state_dir;
 	char *config_path;
 	const char *openclaw_bin; /* borrowed from opts */
+	/* openclaw_bin split on blanks ("node x.mjs"), a .bin link resolved
+	 * to the release's own Node; NULL without a binary. */
+	char **openclaw_argv;
 	json_t *config;           /* NULL when missing or unreadable */
 	char config_error[512];   /* set when config == NULL: path:line:col: why */
 	int config_missing;       /* the file does not exist */

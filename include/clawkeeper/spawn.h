@@ -19,6 +19,10 @@ struct ck_spawn_result {
 /* env: extra "K=V" entries added to the current environment (NULL-ended,
  * may be NULL). Returns 0 when the program ran (whatever its exit code),
  * -1 when it could not be started. */
+/* prefix then args in one new NULL-terminated array that borrows every
+ * string (free the array only); NULL when prefix is empty or on OOM. */
+char **ck_argv_concat(char *const *prefix, const char *const *args);
+
 int ck_spawn(char *const argv[], char *const env[], int timeout_ms,
 	     struct ck_spawn_result *res, struct ck_error *err);
 void ck_spawn_result_free(struct ck_spawn_result *res);

