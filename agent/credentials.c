@@ -426,7 +426,8 @@ run_models_status(struct health *h)
 	struct ck_spawn_result res;
 	struct ck_error err = { { 0 } };
 	static const char *const args[] = { "models", "status", "--json", NULL };
-	char **argv = ck_argv_concat(h->inst->openclaw_argv, args);
+	char *given[2] = { (char *)h->inst->openclaw_bin, NULL };
+	char **argv = ck_argv_concat(h->inst->openclaw_argv ? h->inst->openclaw_argv : given, args);
 	char *env[3] = { NULL, NULL, NULL };
 	json_t *status = NULL;
 

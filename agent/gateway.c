@@ -21,7 +21,7 @@
 #include "clawkeeper/gateway.h"
 #include "clawkeeper/json5.h"
 
-#define GW_ENV_MAX 8
+#define GW_ENV_MAX 24
 #define GW_BODY_MAX 2048
 #define GW_TAIL_BYTES 600
 #define GW_POLL_MS 200
@@ -64,6 +64,7 @@ void
 ck_gateway_conf_free(struct ck_gateway_conf *gw)
 {
 	ck_gateway_argv_free(gw->openclaw_argv);
+	ck_gateway_argv_free(gw->run_env);
 	ck_gateway_argv_free(gw->exec_start);
 	ck_gateway_argv_free(gw->exec_stop);
 	ck_gateway_argv_free(gw->exec_restart);
@@ -73,6 +74,7 @@ ck_gateway_conf_free(struct ck_gateway_conf *gw)
 	free(gw->unit);
 	free(gw->output_path);
 	gw->openclaw_argv = gw->exec_start = gw->exec_stop = gw->exec_restart = NULL;
+	gw->run_env = NULL;
 	gw->home = gw->state_dir = gw->config_path = gw->unit = gw->output_path = NULL;
 }
 
@@ -337,6 +339,23 @@ instance_env(const struct ck_gateway_conf *gw, char *env[GW_ENV_MAX])
 	return n;
 }
 
+/* The gateway's own env: the instance's, and the agent owns updates (an
+ * unknown variable is ignored by versions that do not read it; which
+ * version reads which is in agent/compat.c), plus what the caller adds
+ * (a rehearsal turns channels and providers off). */
+static size_t
+run_env(const struct ck_gateway_conf *gw, char *env[GW_ENV_MAX])
+{
+	size_t n = instance_env(gw, env), i;
+
+	env[n++] = strdup("OPENCLAW_NO_AUTO_UPDATE=1");
+	env[n++] = strdup("OPENCLAW_SUPERVISOR_MODE=external");
+	for (i = 0; gw->run_env != NULL && gw->run_env[i] != NULL && n < GW_ENV_MAX - 1; i++)
+		env[n++] = strdup(gw->run_env[i]);
+	env[n] = NULL;
+	return n;
+}
+
 static void
 env_free(char **env)
 {
@@ -536,7 +555,7 @@ supervise_spawn(struct ck_gateway_conf *gw, struct ck_error *err)
 		return -1;
 	}
 	free(out);
-	instance_env(gw, env_extra);
+	run_env(gw, env_extra);
 	argv = supervise_argv(gw, portbuf, sizeof(portbuf));
 	envp = child_env(env_extra);
 	bin = path_lookup(gw->openclaw_argv[0]);

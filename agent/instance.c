@@ -318,3 +318,75 @@ ck_instance_agent_dir(const struct ck_instance *inst, const char *agent_id)
 		return strdup(dir);
 	return ck_strdup_printf("%s/agents/%s/agent", inst->state_dir, agent_id);
 }
+
+/* "~/x" against home; anything else as it is. Caller frees. */
+static char *
+expand_home(const char *p, const char *home)
+{
+	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0') && home != NULL)
+		return ck_strdup_printf("%s%s", home, p + 1);
+	return strdup(p);
+}
+
+static int
+under_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static void
+add_workspace(json_t *out, const struct ck_instance *inst, const char *p, const char *home)
+{
+	char *abs;
+	size_t i;
+	json_t *v;
+
+	if (p == NULL || p[0] == '\0')
+		return;
+	abs = expand_home(p, home);
+	if (abs == NULL || abs[0] != '/' || !ck_dir_exists(abs) ||
+	    under_dir(abs, inst->state_dir)) {
+		free(abs);
+		return;
+	}
+	json_array_foreach(out, i, v)
+		if (under_dir(abs, json_string_value(v)) ||
+		    under_dir(json_string_value(v), abs)) {
+			free(abs);
+			return;
+		}
+	json_array_append_new(out, json_string(abs));
+	free(abs);
+}
+
+json_t *
+ck_instance_workspaces(const struct ck_instance *inst, const char *home)
+{
+	json_t *agents = json_object_get(inst->config, "agents");
+	json_t *out = json_array();
+	const char *defaults_ws;
+	const char *key;
+	json_t *it;
+	size_t i;
+
+	if (home == NULL)
+		home = getenv("HOME");
+	defaults_ws = json_string_value(json_object_get(json_object_get(agents, "defaults"),
+							"workspace"));
+	if (defaults_ws == NULL) {
+		/* OpenClaw's default: under the account home, not the state dir. */
+		char *dflt = home ? ck_path_join(home, ".openclaw/workspace") : NULL;
+
+		add_workspace(out, inst, dflt, home);
+		free(dflt);
+	} else {
+		add_workspace(out, inst, defaults_ws, home);
+	}
+	json_array_foreach(json_object_get(agents, "list"), i, it)
+		add_workspace(out, inst, json_string_value(json_object_get(it, "workspace")), home);
+	json_object_foreach(json_object_get(agents, "entries"), key, it)
+		add_workspace(out, inst, json_string_value(json_object_get(it, "workspace")), home);
+	return out;
+}

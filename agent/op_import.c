@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clawkeeper/tree.h"
 #include "clawkeeper/backup.h"
 #include "clawkeeper/download.h"
 #include "clawkeeper/fileio.h"
@@ -299,26 +300,28 @@ ck_op_import_restore(struct run *r, struct ck_error *err)
 {
 	char *marker = ck_path_join(r->inst.state_dir, MARKER);
 	char *staged = ck_path_join(r->import_stage, "state");
-	const char *old = NULL;
-	int live_is_import, rc = 0;
+	char *failed = ck_strdup_printf("%s.failed-import-%s", r->inst.state_dir,
+					json_string_value(json_object_get(r->op, "id")));
+	int rc = 0;
 
-	/* Before the marker is removed the live dir carries it; after, the
-	 * old state is at import_prev. */
-	live_is_import = ck_file_exists(marker) || ck_dir_exists(r->import_prev);
-	if (ck_dir_exists(r->import_prev))
-		old = r->import_prev;
-	else if (ck_dir_exists(staged) && ck_file_exists(marker))
-		old = staged;
-	if (live_is_import && old != NULL) {
-		rc = exchange(old, r->inst.state_dir, err);
-		if (rc == 0)
-			ck_rm_rf(old, NULL); /* now the failed import */
+	/* Killed between the exchange and the rename: the live dir carries
+	 * the marker and the old state is still in the staging dir. */
+	if (!ck_dir_exists(r->import_prev) && ck_dir_exists(staged) && ck_file_exists(marker) &&
+	    rename(staged, r->import_prev) < 0) {
+		ck_error_set(err, "%s -> %s: %s", staged, r->import_prev, strerror(errno));
+		rc = -1;
 	}
-	ck_rm_rf(r->import_stage, NULL);
+	/* Renames only, each safe to run again: the failed import is kept
+	 * aside, never removed here, so no retry can delete the original. */
+	if (rc == 0)
+		rc = ck_tree_put_back(r->inst.state_dir, r->import_prev, failed, err);
+	if (rc == 0) {
+		ck_rm_rf(r->import_stage, NULL);
+		snprintf(r->msg, sizeof(r->msg), "previous state put back at %s; the failed "
+			 "import is kept at %s", r->inst.state_dir, failed);
+	}
 	free(marker);
 	free(staged);
-	if (rc == 0)
-		snprintf(r->msg, sizeof(r->msg), "previous state put back at %s",
-			 r->inst.state_dir);
+	free(failed);
 	return rc;
 }

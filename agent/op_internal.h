@@ -45,10 +45,23 @@ struct run {
 };
 
 int ck_op_journal(struct run *r);
-int ck_op_restart_gateway(struct run *r, struct ck_error *err);
+int ck_op_start_gateway(struct run *r, struct ck_error *err);
 int ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,
 			 struct ck_error *err);
 char **ck_op_openclaw_argv(struct run *r, const char *version);
+
+/* The generated config of a target that keeps meta.lastTouchedAt in its
+ * database must not carry it. */
+void ck_op_drop_moved_meta(json_t *config, const char *target);
+
+/* op_upgrade.c: rehearsal and cutover. */
+int ck_op_upgrade_schema_ok(struct run *r, struct ck_error *err);
+int ck_op_upgrade_rehearse(struct run *r, struct ck_error *err);
+int ck_op_stop_gateway(struct run *r, struct ck_error *err);
+int ck_op_upgrade_set_aside(struct run *r, struct ck_error *err);
+int ck_op_upgrade_migrate(struct run *r, struct ck_error *err);
+/* Renames the kept trees back (safe to run again from any point). */
+int ck_op_upgrade_put_back(struct run *r, struct ck_error *err);
 
 /* op_import.c: the import steps. */
 int ck_op_import_fetch(struct run *r, struct ck_error *err);

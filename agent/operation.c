@@ -18,6 +18,7 @@
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/generate.h"
+#include "clawkeeper/gwlog.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/json5.h"
 #include "clawkeeper/locks.h"
@@ -77,6 +78,8 @@ crash_hook(const char *step)
 
 typedef int (*step_fn)(struct run *r, struct ck_error *err);
 
+static void use_current_release(struct run *r);
+
 static int
 run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
 {
@@ -134,16 +137,18 @@ step_preflight(struct run *r, struct ck_error *err)
 	r->settings = ck_settings_load(c->settings_path, err);
 	if (r->settings == NULL)
 		return -1;
-	if (r->kind == OP_IMPORT) {
+	{
 		char ver[64];
 
-		/* The imported config is regenerated for the OpenClaw that runs
-		 * here, whatever version wrote it. */
-		if (ck_gateway_version(c->gw, ver, sizeof(ver), NULL, 0, err) < 0)
+		/* The version is the installed release's, never what a config
+		 * says wrote it (an imported 5.28 config on a 6.1 host is
+		 * regenerated for 6.1). */
+		use_current_release(r);
+		if (ck_gateway_version(c->gw, ver, sizeof(ver), NULL, 0, err) < 0) {
+			ck_error_prefix(err, "the installed release's version: ");
 			return -1;
+		}
 		r->from_version = strdup(ver);
-	} else if (r->inst.version != NULL) {
-		r->from_version = strdup(r->inst.version);
 	}
 	if (r->kind == OP_IMPORT && !ck_file_exists(r->archive) &&
 	    json_object_get(r->params, "url") == NULL) {
@@ -172,6 +177,8 @@ step_preflight(struct run *r, struct ck_error *err)
 			ck_error_set(err, "no releases root is configured; upgrades need one");
 			return -1;
 		}
+		if (ck_op_upgrade_schema_ok(r, err) < 0)
+			return -1;
 	}
 	if (disk_free_ok(r->inst.state_dir, need, err) < 0 ||
 	    disk_free_ok(c->work_dir, need, err) < 0 ||
@@ -219,8 +226,8 @@ step_stage(struct run *r, struct ck_error *err)
 /* 2026.7 moved meta.lastTouchedAt into its state db and rejects a config
  * that still carries it ("meta: Unrecognized key"); its own doctor drops
  * it, so a config generated for such a target must not carry it either. */
-static void
-drop_moved_meta(json_t *config, const char *target)
+void
+ck_op_drop_moved_meta(json_t *config, const char *target)
 {
 	json_t *meta = json_object_get(config, "meta");
 
@@ -237,7 +244,7 @@ step_generate(struct run *r, struct ck_error *err)
 	gopts.target_version = r->target;
 	if (ck_generate(r->inst.config, r->settings, &gopts, &r->new_config, &plan, err) < 0)
 		return -1;
-	drop_moved_meta(r->new_config, r->target);
+	ck_op_drop_moved_meta(r->new_config, r->target);
 	r->new_text = ck_config_dump(r->new_config);
 	json_object_set_new(r->op, "plan", plan);
 	json_object_set_new(r->op, "diff", ck_config_diff(r->inst.config, r->new_config));
@@ -282,9 +289,11 @@ step_validate(struct run *r, struct ck_error *err)
 	/* The target's own validator, on a staged copy, never the live file. */
 	ck_gateway_conf_init(&vgw);
 	vgw.openclaw_argv = ck_op_openclaw_argv(r, r->target);
-	vgw.state_dir = strdup(r->stage_dir);
+	/* Against the instance's own state (after an upgrade's migration, the
+	 * migrated copy): a config is only valid for the state it runs on. */
+	vgw.state_dir = strdup(r->inst.state_dir);
 	vgw.config_path = strdup(cfg);
-	vgw.home = strdup(r->stage_dir);
+	vgw.home = strdup(r->eng->conf->gw->home ? r->eng->conf->gw->home : r->stage_dir);
 	if (vgw.openclaw_argv == NULL) {
 		ck_error_set(err, "no openclaw binary to validate with");
 		ck_gateway_conf_free(&vgw);
@@ -359,8 +368,10 @@ use_current_release(struct run *r)
 	}
 }
 
+/* The one start of an operation: the gateway was stopped before anything
+ * changed, so this is the restart, and the only boot the log may show. */
 int
-ck_op_restart_gateway(struct run *r, struct ck_error *err)
+ck_op_start_gateway(struct run *r, struct ck_error *err)
 {
 	json_int_t n = json_integer_value(json_object_get(r->op, "restarts"));
 	int rc;
@@ -368,20 +379,25 @@ ck_op_restart_gateway(struct run *r, struct ck_error *err)
 	use_current_release(r);
 	/* Counted before it happens: a restart the agent dies in still counts. */
 	json_object_set_new(r->op, "restarts", json_integer(n + 1));
-	ck_op_journal(r);
+	if (ck_op_journal(r) < 0) {
+		ck_error_set(err, "cannot record the restart in the journal");
+		return -1;
+	}
 	r->restart_ms = ck_clock_now_ms();
-	rc = ck_gateway_restart(r->eng->conf->gw, err);
+	if (json_object_get(r->op, "stopped_at_ms") == NULL)
+		json_object_set_new(r->op, "stopped_at_ms", json_integer(r->restart_ms));
+	rc = ck_gateway_start(r->eng->conf->gw, err);
 	if (r->eng->conf->after_restart != NULL)
 		r->eng->conf->after_restart(r->eng->conf->ud);
 	return rc;
 }
 
 static int
-step_restart(struct run *r, struct ck_error *err)
+step_start(struct run *r, struct ck_error *err)
 {
-	if (ck_op_restart_gateway(r, err) < 0)
+	if (ck_op_start_gateway(r, err) < 0)
 		return -1;
-	snprintf(r->msg, sizeof(r->msg), "gateway restarted (%s)",
+	snprintf(r->msg, sizeof(r->msg), "gateway started (%s)",
 		 ck_gateway_driver_name(r->eng->conf->gw->driver));
 	return 0;
 }
@@ -443,6 +459,30 @@ no_failover_since(struct run *r, long long since, struct ck_error *err)
 	return rc;
 }
 
+/* What the gateway's own log says happened since it was stopped: one
+ * boot, and no config reload (nothing was written under it). A log the
+ * agent cannot read is said, not judged. */
+static int
+boots_seen(struct run *r, struct ck_error *err)
+{
+	struct ck_gwlog_counts c;
+	long long since = json_integer_value(json_object_get(r->op, "stopped_at_ms"));
+
+	if (ck_gwlog_count((const char *const *)r->inst.log_paths, r->inst.n_logs, since, &c) < 0) {
+		json_object_set_new(r->op, "boots_seen", json_null());
+		return 0;
+	}
+	json_object_set_new(r->op, "boots_seen", json_pack("{s:i, s:i, s:i}", "boots", c.boots,
+		"reloads", c.reloads, "in_process_restarts", c.restarts));
+	if (c.boots > 1 || c.restarts > 0 || c.reloads > 0) {
+		ck_error_set(err, "the gateway's log shows %d boot(s), %d in-process restart(s) "
+			     "and %d config reload(s) since it was stopped; expected exactly one "
+			     "boot", c.boots, c.restarts, c.reloads);
+		return -1;
+	}
+	return 0;
+}
+
 int
 ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,
 	       struct ck_error *err)
@@ -476,6 +516,8 @@ ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,
 		return -1;
 	if (no_failover_since(r, r->restart_ms, err) < 0)
 		return -1;
+	if (boots_seen(r, err) < 0)
+		return -1;
 done:
 	snprintf(r->msg, sizeof(r->msg), "ready after %lld ms, version %s%s", waited, ver,
 		 check_chain ? ", live chain as planned, no next=none since the restart" : "");
@@ -495,8 +537,8 @@ drill_wanted(const struct run *r)
 
 	if (json_is_boolean(d))
 		return json_is_true(d);
-	/* On by default for upgrades, as the agent config says. */
-	return r->upgrade && r->eng->conf->drill;
+	/* operations.drill of the agent config, for every operation. */
+	return r->eng->conf->drill;
 }
 
 /* Proves failover now instead of waiting for a real error: one turn of the
@@ -536,6 +578,14 @@ step_drill(struct run *r, struct ck_error *err)
 /* ---- rollback ---- */
 
 static int
+under_state_dir(const struct run *r, const char *path)
+{
+	size_t n = strlen(r->inst.state_dir);
+
+	return strncmp(path, r->inst.state_dir, n) == 0 && path[n] == '/';
+}
+
+static int
 step_rollback_restore(struct run *r, struct ck_error *err)
 {
 	const struct ck_opengine_conf *c = r->eng->conf;
@@ -545,18 +595,26 @@ step_rollback_restore(struct run *r, struct ck_error *err)
 	 * writes its state database as it runs). */
 	if (ck_gateway_stop(c->gw, &serr) < 0)
 		ck_log_warn("rollback: stopping the gateway: %s", serr.msg);
-	/* An import replaced the whole state dir: put the old one back. */
+	/* An import replaced the whole state dir, an upgrade set the live
+	 * trees aside: renames put the untouched originals back. */
 	if (r->kind == OP_IMPORT) {
 		if (ck_op_import_restore(r, err) < 0)
 			return -1;
-	} else if (ck_snapshot_restore(r->snap_dir, err) < 0) {
-		return -1;
+	} else if (r->kind == OP_UPGRADE) {
+		if (ck_op_upgrade_put_back(r, err) < 0)
+			return -1;
 	}
-	/* Checked now, before the old gateway starts writing again. */
-	if (ck_snapshot_matches(r->snap_dir, err) != 1) {
-		if (err->msg[0] == '\0')
-			ck_error_set(err, "restored files differ from the snapshot");
-		return -1;
+	/* The config and credential files outside those trees (a regenerate's
+	 * whole change) come back from the snapshot, checked before the old
+	 * gateway starts writing again. */
+	if (r->kind == OP_REGENERATE || !under_state_dir(r, r->inst.config_path)) {
+		if (ck_snapshot_restore(r->snap_dir, err) < 0)
+			return -1;
+		if (ck_snapshot_matches(r->snap_dir, err) != 1) {
+			if (err->msg[0] == '\0')
+				ck_error_set(err, "restored files differ from the snapshot");
+			return -1;
+		}
 	}
 	if (r->kind == OP_IMPORT)
 		return 0;
@@ -570,9 +628,11 @@ step_rollback_restore(struct run *r, struct ck_error *err)
 }
 
 static int
-step_rollback_restart(struct run *r, struct ck_error *err)
+step_rollback_start(struct run *r, struct ck_error *err)
 {
-	return step_restart(r, err);
+	/* The old gateway's boot is not the operation's: count from here. */
+	json_object_set_new(r->op, "stopped_at_ms", json_integer(ck_clock_now_ms()));
+	return step_start(r, err);
 }
 
 static int
@@ -594,10 +654,10 @@ rollback(struct run *r, const char *why)
 	int ok;
 
 	add_step(r->op, "rollback_restore");
-	add_step(r->op, "rollback_restart");
+	add_step(r->op, "rollback_start");
 	add_step(r->op, "rollback_verify");
 	ok = run_step(r, "rollback_restore", step_rollback_restore, &err) == 0 &&
-	     run_step(r, "rollback_restart", step_rollback_restart, &err) == 0 &&
+	     run_step(r, "rollback_start", step_rollback_start, &err) == 0 &&
 	     run_step(r, "rollback_verify", step_rollback_verify, &err) == 0;
 	set_state(r, ok ? "rolled_back" : "failed");
 	json_object_set_new(r->op, "result", json_pack("{s:b, s:s, s:s?}", "ok", 0,
@@ -616,41 +676,49 @@ static const struct step_def regenerate_steps[] = {
 	{ "snapshot", step_snapshot, 0 },
 	{ "generate", step_generate, 0 },
 	{ "validate", step_validate, 0 },
-	{ "locks", step_locks, 0 },
+	{ "stop", ck_op_stop_gateway, 1 },
+	{ "locks", step_locks, 1 },
 	{ "switch", step_switch, 1 },
-	{ "restart", step_restart, 1 },
+	{ "start", step_start, 1 },
 	{ "verify", step_verify, 1 },
 	{ "drill", step_drill, 1 },
 	{ NULL, NULL, 0 },
 };
 
+/* Rehearsal while the old gateway serves (a failure there changes
+ * nothing), then the cutover between one stop and one start. */
 static const struct step_def upgrade_steps[] = {
 	{ "preflight", step_preflight, 0 },
 	{ "snapshot", step_snapshot, 0 },
 	{ "stage", step_stage, 0 },
-	{ "generate", step_generate, 0 },
-	{ "validate", step_validate, 0 },
-	{ "locks", step_locks, 0 },
+	{ "rehearse", ck_op_upgrade_rehearse, 0 },
+	{ "stop", ck_op_stop_gateway, 1 },
+	{ "set_aside", ck_op_upgrade_set_aside, 1 },
+	{ "migrate", ck_op_upgrade_migrate, 1 },
+	{ "generate", step_generate, 1 },
+	{ "validate", step_validate, 1 },
+	{ "locks", step_locks, 1 },
 	{ "switch", step_switch, 1 },
-	{ "restart", step_restart, 1 },
+	{ "start", step_start, 1 },
 	{ "verify", step_verify, 1 },
 	{ "drill", step_drill, 1 },
 	{ NULL, NULL, 0 },
 };
 
 /* Import: the archive is staged and checked before the live state is
- * touched; "install" swaps it in, then the usual regenerate follows. */
+ * touched; the gateway stops before "install" swaps it in. */
 static const struct step_def import_steps[] = {
 	{ "preflight", step_preflight, 0 },
 	{ "fetch", ck_op_import_fetch, 0 },
 	{ "stage", ck_op_import_stage, 0 },
 	{ "snapshot", step_snapshot, 0 },
+	{ "stop", ck_op_stop_gateway, 1 },
 	{ "install", ck_op_import_install, 1 },
 	{ "generate", step_generate, 1 },
 	{ "validate", step_validate, 1 },
 	{ "locks", step_locks, 1 },
 	{ "switch", step_switch, 1 },
-	{ "restart", step_restart, 1 },
+	{ "start", step_start, 1 },
 	{ "verify", step_verify, 1 },
 	{ "drill", step_drill, 1 },
 	{ NULL, NULL, 0 },

@@ -377,27 +377,33 @@ out:
 	return rc;
 }
 
-#define STAGED_MARKER ".clawkeeper-staged"
+#define INSTALLING_MARKER ".clawkeeper-installing"
 
-/* A release the agent staged is complete only once the marker is there:
- * a kill during a slow install leaves a directory without it, which the
- * next stage removes and installs again instead of reusing. */
+/* The agent marks a release it installs before the install starts and
+ * unmarks it once complete: a kill during a slow install leaves the
+ * marker, and the next stage installs again instead of reusing the half.
+ * A directory an operator put there carries no marker. */
 static int
 staged_complete(const char *dest)
 {
-	char *m = ck_path_join(dest, STAGED_MARKER);
-	int ok = m != NULL && ck_file_exists(m);
+	char *m = ck_path_join(dest, INSTALLING_MARKER);
+	int ok = m != NULL && !ck_file_exists(m);
 
 	free(m);
 	return ok;
 }
 
 static int
-mark_complete(const char *dest, struct ck_error *err)
+mark_installing(const char *dest, int on, struct ck_error *err)
 {
-	char *m = ck_path_join(dest, STAGED_MARKER);
-	int rc = m ? ck_file_write_atomic(m, "", 0, 0644, err) : -1;
+	char *m = ck_path_join(dest, INSTALLING_MARKER);
+	int rc = -1;
 
+	if (m != NULL && on)
+		rc = ck_mkdir_p(dest, 0755, err) == 0 &&
+		     ck_file_write_atomic(m, "", 0, 0644, err) == 0 ? 0 : -1;
+	else if (m != NULL)
+		rc = unlink(m) == 0 || errno == ENOENT ? 0 : -1;
 	free(m);
 	return rc;
 }
@@ -433,20 +439,24 @@ ck_release_stage(const char *root, const char *version,
 		rc = 0;
 	} else if (src->url != NULL) {
 		ck_rm_rf(dest, NULL);
-		rc = stage_tarball(root, dest, src, err);
+		rc = mark_installing(dest, 1, err);
+		if (rc == 0)
+			rc = stage_tarball(root, dest, src, err);
 	} else {
 		const char *tmpl = src->install ? src->install : CK_RELEASE_DEFAULT_INSTALL;
 		char *cmd = ck_release_expand(tmpl, root, version);
 
-		/* A directory without the marker is what a killed install left. */
+		/* A marked directory is what a killed install left. */
 		ck_rm_rf(dest, NULL);
-		rc = cmd ? run_install(cmd, err) : -1;
+		rc = cmd ? mark_installing(dest, 1, err) : -1;
+		if (rc == 0)
+			rc = run_install(cmd, err);
 		free(cmd);
 		if (rc == 0)
 			rc = write_node_wrapper(dest, err);
 	}
 	if (rc == 0 && src->dir == NULL)
-		rc = mark_complete(dest, err);
+		rc = mark_installing(dest, 0, err);
 	if (rc < 0 && src->dir == NULL)
 		ck_rm_rf(dest, NULL);
 out:

@@ -16,6 +16,7 @@
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/snapshot.h"
+#include "clawkeeper/tree.h"
 
 #define MANIFEST "manifest.json"
 
@@ -25,51 +26,6 @@ is_sqlite(const char *path)
 	size_t n = strlen(path);
 
 	return n > 7 && strcmp(path + n - 7, ".sqlite") == 0;
-}
-
-/* A consistent copy of a live database (WAL included) into dest. */
-static int
-sqlite_copy(const char *src_path, const char *dest, struct ck_error *err)
-{
-	sqlite3 *src = NULL, *dst = NULL;
-	sqlite3_backup *b;
-	int rc = -1;
-
-	unlink(dest);
-	if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK) {
-		ck_error_set(err, "%s: cannot open for a snapshot: %s", src_path,
-			     src ? sqlite3_errmsg(src) : "out of memory");
-		goto out;
-	}
-	sqlite3_busy_timeout(src, 5000);
-	b = sqlite3_backup_init(dst, "main", src, "main");
-	if (b == NULL) {
-		ck_error_set(err, "%s: snapshot: %s", src_path, sqlite3_errmsg(dst));
-		goto out;
-	}
-	if (sqlite3_backup_step(b, -1) != SQLITE_DONE) {
-		sqlite3_backup_finish(b);
-		ck_error_set(err, "%s: snapshot: %s", src_path, sqlite3_errmsg(dst));
-		goto out;
-	}
-	if (sqlite3_backup_finish(b) != SQLITE_OK) {
-		ck_error_set(err, "%s: snapshot: %s", src_path, sqlite3_errmsg(dst));
-		goto out;
-	}
-	/* One self-contained file: no -wal beside the copy. */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
-		ck_error_set(err, "%s: snapshot: %s", dest, sqlite3_errmsg(dst));
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_close(src);
-	sqlite3_close(dst);
-	if (rc == 0)
-		chmod(dest, 0600);
-	return rc;
 }
 
 /* Sidecar files of a database that must not outlive a restore. */
@@ -150,7 +106,7 @@ ck_snapshot_take(const struct ck_instance *inst, const char *dest_dir,
 			json_object_set_new(e, "existed", json_false());
 		} else {
 			char *copy = ck_path_join(dest_dir, name);
-			int crc = is_sqlite(path) ? sqlite_copy(path, copy, err) :
+			int crc = is_sqlite(path) ? ck_tree_sqlite_copy(path, copy, 0600, err) :
 						    ck_file_copy(path, copy, err);
 
 			/* What a restore writes back is the copy: its hash is what a

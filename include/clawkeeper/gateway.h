@@ -46,6 +46,10 @@ struct ck_gateway_conf {
 	int user_unit;            /* 1: systemctl --user */
 	char **exec_start, **exec_stop, **exec_restart;
 	char *output_path;        /* supervise: default <state_dir>/logs/gateway.supervised.log */
+	/* supervise: "K=V" added to `gateway run`'s env (NULL-ended, owned).
+	 * OPENCLAW_NO_AUTO_UPDATE=1 and OPENCLAW_SUPERVISOR_MODE=external are
+	 * always set there: the agent owns upgrades. */
+	char **run_env;
 	int ready_timeout_ms;     /* default CK_GATEWAY_READY_TIMEOUT_MS */
 	int stop_timeout_ms;      /* SIGTERM -> SIGKILL, default 10000 */
 	int command_timeout_ms;   /* one-shot openclaw/systemctl/exec, default 120000 */

@@ -44,6 +44,12 @@ char *ck_instance_agent_dir(const struct ck_instance *inst, const char *agent_id
 /* Per-agent config object in either shape: agents.list[] item with
  * id==agent_id, or agents.entries.<id>. Borrowed; NULL when absent. */
 json_t *ck_instance_agent_config(const struct ck_instance *inst, const char *agent_id);
+/* The workspace dirs the config names (defaults and every agent; "~"
+ * against home, NULL: $HOME) that exist outside the state dir: an
+ * OpenClaw doctor migrates them too, so an upgrade copies them with the
+ * state. Absolute paths, none inside another. */
+json_t *ck_instance_workspaces(const struct ck_instance *inst, const char *home);
+
 /* The default gateway log for a date: /tmp/openclaw/openclaw-YYYY-MM-DD.log */
 char *ck_instance_default_log(long long now_ms);
 

@@ -247,15 +247,16 @@ test_release_half_install_redone(void **state)
 	char *root = ck_path_join(tmp, "rel2");
 	char *junk = ck_strdup_printf("%s/2026.8.2/partial-file", root);
 	char *fresh = ck_strdup_printf("%s/2026.8.2/fresh", root);
-	char *marker = ck_strdup_printf("%s/2026.8.2/.clawkeeper-staged", root);
+	char *marker = ck_strdup_printf("%s/2026.8.2/.clawkeeper-installing", root);
 
 	(void)state;
 	free(put("rel2/2026.8.2/partial-file", "half\n", 0644));
+	free(put("rel2/2026.8.2/.clawkeeper-installing", "", 0644));
 	src.install = "/bin/mkdir -p {releases}/{version}/fresh";
 	assert_int_equal(ck_release_stage(root, "2026.8.2", &src, &err), 0);
 	assert_false(ck_file_exists(junk));
 	assert_true(ck_dir_exists(fresh));
-	assert_true(ck_file_exists(marker));
+	assert_false(ck_file_exists(marker));
 	/* Complete now: a second stage reuses it (the install would fail). */
 	src.install = "/bin/false";
 	assert_int_equal(ck_release_stage(root, "2026.8.2", &src, &err), 0);

@@ -44,6 +44,8 @@ release() { # version [extra env]
 }
 release 2026.6.1; release 2026.9.6; release 2026.10.2
 release 2026.10.1 "FAKE_OPENCLAW_GATEWAY_FAIL=1"
+# boots on a copy (the rehearsal), refuses the live state (the cutover)
+release 2026.10.3 "FAKE_OPENCLAW_FAIL_ON_STATE=$S"
 ln -s 2026.6.1 "$T/releases/current"
 
 # The install command template's stand-in for npm: lays out a release.
@@ -101,6 +103,9 @@ wait_op() { # id -> prints the final record
 	done
 	fail "operation $1 did not end: $rec"
 }
-gateway_runs() { grep -c '^gateway run' "$FAKE_OPENCLAW_LOG" || true; }
+# Boots of the live gateway (a rehearsal boots the target on a copy).
+gateway_runs() { grep -c "^$S gateway run" "$FAKE_OPENCLAW_LOG.state" || true; }
+# Every file under the state dir (logs excepted: the gateway appends).
+tree_sha() { (cd "$S" && find . -type f ! -path './logs/*' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
 sha() { sha256sum "$S/openclaw.json" "$S/agents/main/agent/auth-profiles.json" | sha256sum | cut -c1-16; }
 

@@ -43,17 +43,33 @@ jq -e '.drill.passed == true' <<<"$rec" >/dev/null || fail "upgrade: drill $(jq 
 grep -q '^config validate' "$FAKE_OPENCLAW_LOG" || fail "upgrade: the target's config validate never ran"
 pass "upgrade to 2026.9.6: one restart, current -> 2026.9.6, validated by the target, drill walked the chain"
 
-# --- a failing upgrade rolls back: two restarts, files byte-identical
-before=$(sha); runs0=$(gateway_runs)
+# --- a release that cannot boot fails its rehearsal: no downtime at all
+before=$(tree_sha); runs0=$(gateway_runs); gw_pid=$(pgrep -f "fake-gateway.js $S/openclaw.json" | head -1)
 id=$(call --data '{"target_version":"2026.10.1"}' -H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
 rec=$(wait_op "$id")
-[ "$(jq -r .state <<<"$rec")" = rolled_back ] || fail "broken upgrade: $(jq -c '{state,result}' <<<"$rec")"
-[ "$(jq -r .restarts <<<"$rec")" = 2 ] || fail "broken upgrade: restarts $(jq .restarts <<<"$rec")"
-[ $(( $(gateway_runs) - runs0 )) = 2 ] || fail "broken upgrade: $(( $(gateway_runs) - runs0 )) gateway starts"
-[ "$(sha)" = "$before" ] || fail "broken upgrade: config or credentials changed"
-[ "$(readlink "$T/releases/current")" = 2026.9.6 ] || fail "broken upgrade: current -> $(readlink "$T/releases/current")"
-jq -e '.result.message | test("verify")' <<<"$rec" >/dev/null || fail "broken upgrade: message $(jq .result.message <<<"$rec")"
-pass "failed verify: rolled_back, two restarts in all, config and credentials byte-identical, old release current"
+[ "$(jq -r .state <<<"$rec")" = failed ] || fail "broken release: $(jq -c '{state,result}' <<<"$rec")"
+[ "$(jq -r '.steps[] | select(.name=="rehearse") | .state' <<<"$rec")" = failed ] || fail "broken release: $(jq -c .steps <<<"$rec")"
+[ "$(jq -r .restarts <<<"$rec")" = 0 ] || fail "broken release: restarts $(jq .restarts <<<"$rec")"
+[ $(( $(gateway_runs) - runs0 )) = 0 ] || fail "broken release: the live gateway was started again"
+[ "$(pgrep -f "fake-gateway.js $S/openclaw.json" | head -1)" = "$gw_pid" ] || fail "broken release: the live gateway was stopped"
+[ "$(tree_sha)" = "$before" ] || fail "broken release: the state dir changed"
+jq -e '.result.message | test("rehearse: openclaw 2026.10.1 on a copy of the state: gateway exited")' <<<"$rec" >/dev/null ||
+	fail "broken release: message $(jq .result.message <<<"$rec")"
+pass "a release that cannot boot fails in rehearsal: failed, no restart, the live gateway never stopped, state byte-identical"
+
+# --- a failure at cutover rolls back: two starts, every file byte-identical
+before=$(tree_sha); runs0=$(gateway_runs)
+id=$(call --data '{"target_version":"2026.10.3"}' -H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = rolled_back ] || fail "broken cutover: $(jq -c '{state,result,steps}' <<<"$rec")"
+[ "$(jq -r .restarts <<<"$rec")" = 2 ] || fail "broken cutover: restarts $(jq .restarts <<<"$rec")"
+[ $(( $(gateway_runs) - runs0 )) = 2 ] || fail "broken cutover: $(( $(gateway_runs) - runs0 )) gateway starts"
+[ "$(tree_sha)" = "$before" ] || fail "broken cutover: files under the state dir changed"
+[ "$(readlink "$T/releases/current")" = 2026.9.6 ] || fail "broken cutover: current -> $(readlink "$T/releases/current")"
+jq -e '.result.message | test("verify")' <<<"$rec" >/dev/null || fail "broken cutover: message $(jq .result.message <<<"$rec")"
+aside=$(jq -r '.rollback.trees[0].aside' <<<"$rec")
+[ -f "$aside/fake-doctor.log" ] || fail "broken cutover: what the new version wrote is not kept at $aside"
+pass "failed verify at cutover: rolled_back, two starts in all, sha256 of every file under the state dir as before, old release current, the new version's state kept aside"
 m=$(call GET /metrics)
 grep -qx 'clawkeeper_operation_restarts_total{kind="upgrade"} 3' <<<"$m" || fail "metrics: $(grep restarts <<<"$m")"
 grep -qx 'clawkeeper_operation_restarts_total{kind="regenerate"} 1' <<<"$m" || fail "metrics: $(grep restarts <<<"$m")"
@@ -92,7 +108,14 @@ grep -qx 2026.11.2 "$T/installs.log" || fail "the install command did not run fo
 pass "release from the install command template: upgraded to 2026.11.2"
 
 # --- crash at every step boundary: the next agent settles the operation
-for step in preflight snapshot stage generate validate locks switch restart verify drill; do
+# Each step's outcome is pinned (docs/api.md): before "stop" nothing live
+# was touched (failed), from "stop" on a rollback (an unfinished drill has
+# not proved failover).
+for step in preflight snapshot stage rehearse stop set_aside migrate generate validate locks switch start verify drill; do
+	case $step in
+	preflight | snapshot | stage | rehearse) want=failed ;;
+	*) want=rolled_back ;;
+	esac
 	stop_serve
 	cur=$(readlink "$T/releases/current")
 	target=2026.10.2; [ "$cur" = 2026.10.2 ] && target=2026.9.6
@@ -108,6 +131,7 @@ for step in preflight snapshot stage generate validate locks switch restart veri
 	start_serve || fail "$step: the agent did not come back"
 	rec=$(wait_op "$id")
 	state=$(jq -r .state <<<"$rec"); now=$(readlink "$T/releases/current")
+	[ "$state" = "$want" ] || fail "$step: state $state, expected $want: $(jq -c .result <<<"$rec")"
 	[ -d "$T/releases/$now" ] || fail "$step: current -> $now, not a release"
 	case "$state" in
 	succeeded) [ "$now" = "$target" ] || fail "$step: succeeded but current -> $now" ;;

@@ -1,0 +1,473 @@
+/* The upgrade's own steps. The rehearsal runs while the old gateway keeps
+ * serving: a copy of the state (and of every workspace the config names,
+ * which a doctor migrates too), the target's own doctor on it, the
+ * config generated on top, validated and booted by the target on a spare
+ * loopback port with channels and providers off. The cutover then sets
+ * the quiet live trees aside untouched and lets the target change fresh
+ * copies at the live paths; a rollback is renames back. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "clawkeeper/clock.h"
+#include "clawkeeper/compat.h"
+#include "clawkeeper/fileio.h"
+#include "clawkeeper/generate.h"
+#include "clawkeeper/json5.h"
+#include "clawkeeper/log.h"
+#include "clawkeeper/tree.h"
+
+#include "op_internal.h"
+
+#define DOCTOR_TIMEOUT_MS 600000
+
+/* What OpenClaw's own update rehearsal turns off (2026.9.6 package,
+ * resolveUpdateRehearsal env): no channel connects, no provider is asked. */
+static const char *const rehearsal_env[] = {
+	"OPENCLAW_SKIP_CHANNELS=1", "OPENCLAW_SKIP_PROVIDERS=1", "OPENCLAW_SKIP_CRON=1",
+	"OPENCLAW_SKIP_GMAIL_WATCHER=1", "OPENCLAW_SKIP_CANVAS_HOST=1",
+	"OPENCLAW_SKIP_BROWSER_CONTROL_SERVER=1", "OPENCLAW_SKIP_STARTUP_MODEL_PREWARM=1",
+	"OPENCLAW_DISABLE_BONJOUR=1", NULL,
+};
+
+static void
+add_ms(struct run *r, const char *what, long long ms)
+{
+	json_t *t = json_object_get(r->op, "timings");
+
+	if (t == NULL) {
+		t = json_object();
+		json_object_set_new(r->op, "timings", t);
+	}
+	json_object_set_new(t, what, json_integer(
+		json_integer_value(json_object_get(t, what)) + ms));
+}
+
+static unsigned
+spare_port(void)
+{
+	struct sockaddr_in a = { 0 };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unsigned port = 0;
+
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* A gateway conf for running the target on some state: the engine's
+ * gateway settings, another openclaw and other paths. */
+static int
+target_conf(struct run *r, const char *state, const char *config, const char *home,
+	    struct ck_gateway_conf *out, struct ck_error *err)
+{
+	const struct ck_gateway_conf *gw = r->eng->conf->gw;
+
+	ck_gateway_conf_init(out);
+	out->driver = CK_GATEWAY_SUPERVISE;
+	out->openclaw_argv = ck_op_openclaw_argv(r, r->target);
+	out->state_dir = strdup(state);
+	out->config_path = strdup(config);
+	out->home = home ? strdup(home) : gw->home ? strdup(gw->home) : NULL;
+	out->stop_timeout_ms = gw->stop_timeout_ms;
+	if (out->openclaw_argv == NULL || out->state_dir == NULL || out->config_path == NULL) {
+		ck_error_set(err, "no openclaw %s to run (release not staged?)", r->target);
+		ck_gateway_conf_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* `openclaw doctor --fix --non-interactive --yes` of the target. */
+static int
+run_doctor(struct run *r, const struct ck_gateway_conf *tgw, const char *where,
+	   struct ck_error *err)
+{
+	static const char *const args[] = { "doctor", "--fix", "--non-interactive", "--yes", NULL };
+	struct ck_spawn_result res;
+	long long t0 = ck_clock_mono_ms();
+	int rc = -1;
+
+	if (ck_gateway_openclaw(tgw, args, NULL, DOCTOR_TIMEOUT_MS, &res, err) < 0)
+		return -1;
+	add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
+	add_ms(r, "doctor_ms", ck_clock_mono_ms() - t0);
+	if (res.timed_out)
+		ck_error_set(err, "openclaw %s doctor --fix on %s did not finish within %d s",
+			     r->target, where, DOCTOR_TIMEOUT_MS / 1000);
+	else if (res.exit_code != 0)
+		ck_error_set(err, "openclaw %s doctor --fix on %s failed (exit %d): %.300s",
+			     r->target, where, res.exit_code,
+			     res.err_len ? res.errout : res.out);
+	else
+		rc = 0;
+	ck_spawn_result_free(&res);
+	return rc;
+}
+
+/* The trees an upgrade changes: the state dir, then each workspace the
+ * config names outside it. Recorded in the operation so a rollback after
+ * a crash knows them. */
+static json_t *
+upgrade_trees(struct run *r)
+{
+	const char *id = json_string_value(json_object_get(r->op, "id"));
+	json_t *trees = json_array();
+	json_t *ws = ck_instance_workspaces(&r->inst, r->eng->conf->gw->home);
+	json_t *v;
+	size_t i;
+
+	json_array_insert_new(ws, 0, json_string(r->inst.state_dir));
+	json_array_foreach(ws, i, v) {
+		const char *live = json_string_value(v);
+
+		json_array_append_new(trees, json_pack("{s:s, s:s++, s:s++}", "live", live,
+			"kept", live, ".pre-upgrade-", id,
+			"aside", live, ".failed-upgrade-", id));
+	}
+	json_decref(ws);
+	return trees;
+}
+
+/* In a copied config, every workspace path that was under `from` now
+ * points under `to`. */
+static void
+relocate(json_t *config, const char *from, const char *to, const char *home)
+{
+	json_t *agents = json_object_get(config, "agents");
+	json_t *holders[2] = { json_object_get(agents, "list"), json_object_get(agents, "entries") };
+	json_t *all = json_array(), *it;
+	const char *key;
+	size_t i, n = strlen(from);
+
+	json_array_append(all, json_object_get(agents, "defaults"));
+	json_array_foreach(holders[0], i, it)
+		json_array_append(all, it);
+	json_object_foreach(holders[1], key, it)
+		json_array_append(all, it);
+	json_array_foreach(all, i, it) {
+		const char *ws = json_string_value(json_object_get(it, "workspace"));
+		char *abs;
+
+		if (ws == NULL)
+			continue;
+		abs = ws[0] == '~' && home ? ck_strdup_printf("%s%s", home, ws + 1) : strdup(ws);
+		if (abs != NULL && strncmp(abs, from, n) == 0 && (abs[n] == '/' || abs[n] == '\0'))
+			json_object_set_new(it, "workspace", json_sprintf("%s%s", to, abs + n));
+		free(abs);
+	}
+	json_decref(all);
+}
+
+static int
+write_config(const char *path, json_t *config, struct ck_error *err)
+{
+	char *text = ck_config_dump(config);
+	int rc = text ? ck_file_write_atomic(path, text, strlen(text), 0600, err) : -1;
+
+	free(text);
+	return rc;
+}
+
+/* The copy the rehearsal works on: state, workspaces, a home of its own,
+ * a config pointing at them, its own log and port. */
+static int
+rehearsal_copy(struct run *r, const char *dir, unsigned port, char **config_out,
+	       struct ck_error *err)
+{
+	const char *home = r->eng->conf->gw->home;
+	char *state = ck_path_join(dir, "state");
+	char *rhome = ck_path_join(dir, "home");
+	char *log = ck_path_join(dir, "gateway.log");
+	json_t *ws = ck_instance_workspaces(&r->inst, home), *v, *cfg = NULL;
+	struct ck_tree_stats st = { 0 };
+	long long t0 = ck_clock_mono_ms();
+	size_t i, sl = strlen(r->inst.state_dir);
+	int rc = -1;
+
+	*config_out = NULL;
+	if (ck_mkdir_p(rhome, 0700, err) < 0 || ck_tree_copy(r->inst.state_dir, state, &st, err) < 0)
+		goto out;
+	cfg = json_deep_copy(r->inst.config);
+	json_array_foreach(ws, i, v) {
+		char *to = ck_strdup_printf("%s/ws%zu", dir, i);
+
+		if (to == NULL || ck_tree_copy(json_string_value(v), to, &st, err) < 0) {
+			free(to);
+			goto out;
+		}
+		relocate(cfg, json_string_value(v), to, home);
+		free(to);
+	}
+	if (strncmp(r->inst.config_path, r->inst.state_dir, sl) == 0 && r->inst.config_path[sl] == '/')
+		*config_out = ck_path_join(state, r->inst.config_path + sl + 1);
+	else
+		*config_out = ck_path_join(state, "openclaw.json");
+	if (json_object_get(cfg, "logging") == NULL)
+		json_object_set_new(cfg, "logging", json_object());
+	json_object_set_new(json_object_get(cfg, "logging"), "file", json_string(log));
+	if (json_object_get(cfg, "gateway") == NULL)
+		json_object_set_new(cfg, "gateway", json_object());
+	json_object_set_new(json_object_get(cfg, "gateway"), "port", json_integer(port));
+	rc = write_config(*config_out, cfg, err);
+	add_ms(r, "copy_ms", ck_clock_mono_ms() - t0);
+	add_ms(r, "agent_ms", ck_clock_mono_ms() - t0);
+out:
+	json_decref(cfg);
+	json_decref(ws);
+	free(state);
+	free(rhome);
+	free(log);
+	return rc;
+}
+
+static int
+validate_with(struct run *r, const struct ck_gateway_conf *tgw, struct ck_error *err)
+{
+	static const char *const args[] = { "config", "validate", "--json", NULL };
+	struct ck_spawn_result res;
+	long long t0 = ck_clock_mono_ms();
+	int rc = -1;
+
+	if (ck_gateway_openclaw(tgw, args, NULL, 120000, &res, err) < 0)
+		return -1;
+	add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
+	if (res.exit_code == 0)
+		rc = 0;
+	else
+		ck_error_set(err, "openclaw %s rejects the generated config (exit %d): %.300s",
+			     r->target, res.exit_code, res.err_len ? res.errout : res.out);
+	ck_spawn_result_free(&res);
+	return rc;
+}
+
+/* Generates on top of a doctored copy's config and writes it there. */
+static int
+generate_into(struct run *r, const char *config_path, struct ck_error *err)
+{
+	struct ck_gen_opts gopts = { 0 };
+	json_t *doctored = ck_json5_load_file(config_path, err), *out = NULL, *plan = NULL;
+	int rc = -1;
+
+	if (doctored == NULL)
+		return -1;
+	gopts.target_version = r->target;
+	gopts.no_fetch = 1;
+	if (ck_generate(doctored, r->settings, &gopts, &out, &plan, err) == 0) {
+		ck_op_drop_moved_meta(out, r->target);
+		rc = write_config(config_path, out, err);
+	}
+	json_decref(doctored);
+	json_decref(out);
+	json_decref(plan);
+	return rc;
+}
+
+static int
+boot_once(struct run *r, struct ck_gateway_conf *tgw, unsigned port, long long *ready_ms,
+	  struct ck_error *err)
+{
+	struct ck_error serr;
+	long long t0 = ck_clock_mono_ms();
+	int rc;
+
+	tgw->port = port;
+	tgw->run_env = ck_gateway_argv_dup((char *const *)rehearsal_env);
+	if (ck_gateway_start(tgw, err) < 0)
+		return -1;
+	rc = ck_gateway_wait_ready(tgw, ck_compat_ready_timeout_ms(r->target), ready_ms, err);
+	if (ck_gateway_stop(tgw, &serr) < 0)
+		ck_log_warn("rehearsal: stopping the target gateway: %s", serr.msg);
+	add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
+	return rc;
+}
+
+int
+ck_op_upgrade_rehearse(struct run *r, struct ck_error *err)
+{
+	char *dir = ck_path_join(r->stage_dir, "rehearsal");
+	char *state = ck_path_join(dir, "state");
+	char *home = ck_path_join(dir, "home");
+	char *config = NULL;
+	struct ck_gateway_conf tgw;
+	unsigned port = spare_port();
+	long long ready_ms = 0;
+	int rc = -1, have_conf = 0;
+
+	ck_rm_rf(dir, NULL);
+	if (port == 0) {
+		ck_error_set(err, "no spare loopback port for the rehearsal");
+		goto out;
+	}
+	if (ck_mkdir_p(dir, 0700, err) < 0 || rehearsal_copy(r, dir, port, &config, err) < 0)
+		goto out;
+	if (target_conf(r, state, config, home, &tgw, err) < 0)
+		goto out;
+	have_conf = 1;
+	if (run_doctor(r, &tgw, "a copy of the state", err) < 0 ||
+	    generate_into(r, config, err) < 0 || validate_with(r, &tgw, err) < 0)
+		goto out;
+	if (boot_once(r, &tgw, port, &ready_ms, err) < 0) {
+		ck_error_prefix(err, "openclaw %s on a copy of the state: ", r->target);
+		goto out;
+	}
+	snprintf(r->msg, sizeof(r->msg), "openclaw %s migrated a copy of the state (doctor "
+		 "%lld ms), accepts the config generated on it and was ready after %lld ms "
+		 "on port %u; the live gateway kept serving", r->target,
+		 (long long)json_integer_value(json_object_get(json_object_get(r->op, "timings"),
+							       "doctor_ms")), ready_ms, port);
+	rc = 0;
+out:
+	if (have_conf)
+		ck_gateway_conf_free(&tgw);
+	ck_rm_rf(dir, NULL);
+	free(dir);
+	free(state);
+	free(home);
+	free(config);
+	return rc;
+}
+
+int
+ck_op_stop_gateway(struct run *r, struct ck_error *err)
+{
+	long long t0 = ck_clock_mono_ms();
+
+	if (ck_gateway_stop(r->eng->conf->gw, err) < 0)
+		return -1;
+	json_object_set_new(r->op, "stopped_at_ms", json_integer(ck_clock_now_ms()));
+	add_ms(r, "stop_ms", ck_clock_mono_ms() - t0);
+	snprintf(r->msg, sizeof(r->msg), "gateway stopped (%s); nothing below changes "
+		 "under a running gateway", ck_gateway_driver_name(r->eng->conf->gw->driver));
+	return 0;
+}
+
+int
+ck_op_upgrade_set_aside(struct run *r, struct ck_error *err)
+{
+	json_t *rb = json_object_get(r->op, "rollback");
+	json_t *trees = json_object_get(rb, "trees"), *t;
+	struct ck_tree_stats st = { 0 };
+	long long t0 = ck_clock_mono_ms();
+	size_t i;
+
+	if (trees == NULL) {
+		trees = upgrade_trees(r);
+		json_object_set_new(rb, "trees", trees);
+	}
+	/* Durable before the first rename: a crash from here rolls back. */
+	if (ck_op_journal(r) < 0) {
+		ck_error_set(err, "cannot record the trees in the journal");
+		return -1;
+	}
+	json_array_foreach(trees, i, t)
+		if (ck_tree_set_aside(json_string_value(json_object_get(t, "live")),
+				      json_string_value(json_object_get(t, "kept")), &st, err) < 0)
+			return -1;
+	add_ms(r, "copy_ms", ck_clock_mono_ms() - t0);
+	add_ms(r, "agent_ms", ck_clock_mono_ms() - t0);
+	snprintf(r->msg, sizeof(r->msg), "%zu tree(s) kept untouched aside (%s, ...); "
+		 "the target works on copies (%lld files, %lld MiB, %lld database(s))",
+		 json_array_size(trees),
+		 json_string_value(json_object_get(json_array_get(trees, 0), "kept")),
+		 st.files, st.bytes >> 20, st.databases);
+	return 0;
+}
+
+int
+ck_op_upgrade_migrate(struct run *r, struct ck_error *err)
+{
+	const struct ck_gateway_conf *gw = r->eng->conf->gw;
+	struct ck_gateway_conf tgw;
+	struct ck_error oerr;
+	long long t0 = ck_clock_mono_ms();
+	int rc;
+
+	if (target_conf(r, r->inst.state_dir, r->inst.config_path, gw->home, &tgw, err) < 0)
+		return -1;
+	rc = run_doctor(r, &tgw, r->inst.state_dir, err);
+	ck_gateway_conf_free(&tgw);
+	if (rc < 0)
+		return -1;
+	ck_instance_close(&r->inst);
+	if (ck_instance_open(&r->eng->conf->inst, &r->inst, &oerr) < 0 || r->inst.config == NULL) {
+		ck_error_set(err, "the config after openclaw %s doctor: %s", r->target,
+			     r->inst.config ? oerr.msg : r->inst.config_error);
+		return -1;
+	}
+	snprintf(r->msg, sizeof(r->msg), "openclaw %s doctor --fix migrated the state in "
+		 "%lld ms", r->target, ck_clock_mono_ms() - t0);
+	return 0;
+}
+
+int
+ck_op_upgrade_put_back(struct run *r, struct ck_error *err)
+{
+	json_t *trees = json_object_get(json_object_get(r->op, "rollback"), "trees"), *t;
+	size_t n;
+
+	/* Last first: the state dir is put back after its workspaces. */
+	for (n = json_array_size(trees); n > 0; n--) {
+		t = json_array_get(trees, n - 1);
+		if (ck_tree_put_back(json_string_value(json_object_get(t, "live")),
+				     json_string_value(json_object_get(t, "kept")),
+				     json_string_value(json_object_get(t, "aside")), err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The agent database schema a state holds (the highest user_version of
+ * any agents/<id>/agent/openclaw-agent.sqlite), 0 when none. */
+static int
+agent_db_schema(const struct ck_instance *inst)
+{
+	int best = 0;
+	size_t i;
+
+	for (i = 0; i < inst->n_agents; i++) {
+		char *dir = ck_instance_agent_dir(inst, inst->agent_ids[i]);
+		char *db = dir ? ck_path_join(dir, "openclaw-agent.sqlite") : NULL;
+		sqlite3 *h = NULL;
+		sqlite3_stmt *st = NULL;
+
+		if (db != NULL && ck_file_exists(db) &&
+		    sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > best)
+			best = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		sqlite3_close(h);
+		free(db);
+		free(dir);
+	}
+	return best;
+}
+
+int
+ck_op_upgrade_schema_ok(struct run *r, struct ck_error *err)
+{
+	int have = agent_db_schema(&r->inst);
+	int reads = ck_compat_agent_db_schema(r->target);
+
+	if (have > reads) {
+		ck_error_set(err, "the state's agent database is at schema %d; openclaw %s reads "
+			     "%s%d (an older version cannot open a newer state)", have, r->target,
+			     reads ? "up to " : "no agent database, ", reads);
+		return -1;
+	}
+	return 0;
+}

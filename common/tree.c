@@ -1,0 +1,374 @@
+/* Directory trees copied while their owner may still write them, and
+ * digests that say whether a tree is exactly as it was. A database is
+ * copied through SQLite's backup API: a plain copy of the main file
+ * misses what is still in its -wal (and a copy taken mid-write is torn). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "clawkeeper/fileio.h"
+#include "clawkeeper/hash.h"
+#include "clawkeeper/tree.h"
+
+#define COPY_BUF (256 * 1024)
+
+int
+ck_tree_is_sqlite(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n == (ssize_t)sizeof(head) && memcmp(head, magic, sizeof(head)) == 0;
+}
+
+static int
+has_suffix(const char *s, const char *sfx)
+{
+	size_t n = strlen(s), m = strlen(sfx);
+
+	return n > m && strcmp(s + n - m, sfx) == 0;
+}
+
+/* "x.sqlite-wal" next to a database "x.sqlite": the backup holds it. */
+static int
+is_sidecar(const char *dir, const char *name)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal", NULL };
+	size_t i;
+
+	for (i = 0; sfx[i] != NULL; i++) {
+		char *main_db;
+		int yes;
+
+		if (!has_suffix(name, sfx[i]))
+			continue;
+		main_db = ck_strdup_printf("%s/%.*s", dir, (int)(strlen(name) - strlen(sfx[i])),
+					   name);
+		yes = main_db != NULL && ck_tree_is_sqlite(main_db);
+		free(main_db);
+		if (yes)
+			return 1;
+	}
+	return 0;
+}
+
+int
+ck_tree_sqlite_copy(const char *src_path, const char *dest, mode_t mode, struct ck_error *err)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+	int rc = -1;
+
+	unlink(dest);
+	if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		ck_error_set(err, "%s: cannot open for a copy: %s", src_path,
+			     src ? sqlite3_errmsg(src) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	if (b == NULL) {
+		ck_error_set(err, "%s: copy: %s", src_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	if (sqlite3_backup_step(b, -1) != SQLITE_DONE) {
+		sqlite3_backup_finish(b);
+		ck_error_set(err, "%s: copy: %s", src_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK) {
+		ck_error_set(err, "%s: copy: %s", src_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* One self-contained file: no -wal beside the copy. */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+		ck_error_set(err, "%s: copy: %s", dest, sqlite3_errmsg(dst));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	if (rc == 0)
+		chmod(dest, mode & 07777);
+	else
+		unlink(dest);
+	return rc;
+}
+
+static int
+copy_bytes(const char *src, const char *dst, mode_t mode, struct ck_error *err)
+{
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int out = -1, rc = -1;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (in < 0) {
+		ck_error_set(err, "%s: %s", src, strerror(errno));
+		return -1;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
+	buf = malloc(COPY_BUF);
+	if (out < 0 || buf == NULL) {
+		ck_error_set(err, "%s: %s", dst, out < 0 ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	while ((n = read(in, buf, COPY_BUF)) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			ck_error_set(err, "%s: write: %s", dst, strerror(errno));
+			goto out;
+		}
+	}
+	if (n < 0) {
+		ck_error_set(err, "%s: read: %s", src, strerror(errno));
+		goto out;
+	}
+	/* The umask must not narrow what the owner had. */
+	if (fchmod(out, mode & 07777) < 0 || fsync(out) < 0) {
+		ck_error_set(err, "%s: %s", dst, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+static int copy_dir(const char *src, const char *dst, mode_t mode,
+		    struct ck_tree_stats *st, struct ck_error *err);
+
+static int
+copy_entry(const char *src_dir, const char *dst_dir, const char *name,
+	   struct ck_tree_stats *st, struct ck_error *err)
+{
+	char *s = ck_path_join(src_dir, name);
+	char *d = ck_path_join(dst_dir, name);
+	char target[PATH_MAX];
+	struct stat sb;
+	ssize_t n;
+	int rc = -1;
+
+	if (s == NULL || d == NULL || lstat(s, &sb) < 0) {
+		ck_error_set(err, "%s: %s", s ? s : name, s ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		rc = copy_dir(s, d, sb.st_mode, st, err);
+	} else if (S_ISLNK(sb.st_mode)) {
+		n = readlink(s, target, sizeof(target) - 1);
+		if (n < 0 || (target[n] = '\0', symlink(target, d)) < 0) {
+			ck_error_set(err, "%s: %s", d, strerror(errno));
+			goto out;
+		}
+		rc = 0;
+	} else if (S_ISREG(sb.st_mode)) {
+		if (is_sidecar(src_dir, name)) {
+			rc = 0;
+			goto out;
+		}
+		if (ck_tree_is_sqlite(s)) {
+			rc = ck_tree_sqlite_copy(s, d, sb.st_mode, err);
+			st->databases++;
+		} else {
+			rc = copy_bytes(s, d, sb.st_mode, err);
+		}
+		st->files++;
+		st->bytes += sb.st_size;
+	} else {
+		/* Sockets and fifos are a running process's, not state. */
+		rc = 0;
+	}
+out:
+	free(s);
+	free(d);
+	return rc;
+}
+
+static int
+copy_dir(const char *src, const char *dst, mode_t mode, struct ck_tree_stats *st,
+	 struct ck_error *err)
+{
+	DIR *dir;
+	struct dirent *de;
+	int rc = 0;
+
+	if (mkdir(dst, 0700) < 0) {
+		ck_error_set(err, "%s: mkdir: %s", dst, strerror(errno));
+		return -1;
+	}
+	dir = opendir(src);
+	if (dir == NULL) {
+		ck_error_set(err, "%s: %s", src, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = copy_entry(src, dst, de->d_name, st, err);
+	}
+	closedir(dir);
+	if (rc == 0 && chmod(dst, mode & 07777) < 0) {
+		ck_error_set(err, "%s: chmod: %s", dst, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+ck_tree_copy(const char *src, const char *dst, struct ck_tree_stats *stats,
+	     struct ck_error *err)
+{
+	struct ck_tree_stats local = { 0 };
+	struct stat sb;
+	int rc;
+
+	if (lstat(src, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		ck_error_set(err, "%s: not a directory", src);
+		return -1;
+	}
+	if (lstat(dst, &sb) == 0) {
+		ck_error_set(err, "%s: already exists", dst);
+		return -1;
+	}
+	rc = copy_dir(src, dst, sb.st_mode, stats ? stats : &local, err);
+	if (rc < 0)
+		ck_rm_rf(dst, NULL);
+	return rc;
+}
+
+static int
+digest_dir(const char *root, const char *rel, json_t *out, struct ck_error *err)
+{
+	char *path = rel[0] ? ck_path_join(root, rel) : strdup(root);
+	DIR *dir = path ? opendir(path) : NULL;
+	struct dirent *de;
+	int rc = 0;
+
+	if (dir == NULL) {
+		ck_error_set(err, "%s: %s", path ? path : root, strerror(errno));
+		free(path);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		char *r, *full, hex[CK_SHA256_HEX_LEN], target[PATH_MAX];
+		struct stat sb;
+		ssize_t n;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = rel[0] ? ck_strdup_printf("%s/%s", rel, de->d_name) : strdup(de->d_name);
+		full = r ? ck_path_join(root, r) : NULL;
+		if (full == NULL || lstat(full, &sb) < 0) {
+			rc = -1;
+		} else if (S_ISDIR(sb.st_mode)) {
+			json_object_set_new(out, r, json_string("dir"));
+			rc = digest_dir(root, r, out, err);
+		} else if (S_ISLNK(sb.st_mode)) {
+			n = readlink(full, target, sizeof(target) - 1);
+			target[n < 0 ? 0 : n] = '\0';
+			json_object_set_new(out, r, json_sprintf("link:%s", target));
+		} else if (S_ISREG(sb.st_mode)) {
+			if (ck_sha256_file(full, hex) < 0) {
+				ck_error_set(err, "%s: cannot read", full);
+				rc = -1;
+			} else {
+				json_object_set_new(out, r, json_string(hex));
+			}
+		}
+		free(r);
+		free(full);
+	}
+	closedir(dir);
+	free(path);
+	return rc;
+}
+
+json_t *
+ck_tree_digest(const char *root, struct ck_error *err)
+{
+	json_t *out = json_object();
+
+	if (out == NULL || digest_dir(root, "", out, err) < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int
+path_exists(const char *p)
+{
+	struct stat sb;
+
+	return lstat(p, &sb) == 0;
+}
+
+int
+ck_tree_set_aside(const char *live, const char *kept, struct ck_tree_stats *stats,
+		  struct ck_error *err)
+{
+	/* Run again after a crash: the original is already aside. */
+	if (!path_exists(kept)) {
+		if (rename(live, kept) < 0) {
+			ck_error_set(err, "%s -> %s: rename: %s", live, kept, strerror(errno));
+			return -1;
+		}
+	}
+	/* A copy a killed agent left half-made is made again. */
+	if (path_exists(live) && ck_rm_rf(live, err) < 0)
+		return -1;
+	return ck_tree_copy(kept, live, stats, err);
+}
+
+int
+ck_tree_put_back(const char *live, const char *kept, const char *aside,
+		 struct ck_error *err)
+{
+	char *slot = NULL;
+	int i, rc = -1;
+
+	if (!path_exists(kept))
+		return 0; /* never set aside, or already put back */
+	if (path_exists(live)) {
+		/* Keep what was written meanwhile under a name nothing reuses. */
+		for (i = 0; i < 100; i++) {
+			free(slot);
+			slot = i == 0 ? strdup(aside) : ck_strdup_printf("%s.%d", aside, i);
+			if (slot == NULL || !path_exists(slot))
+				break;
+		}
+		if (slot == NULL || rename(live, slot) < 0) {
+			ck_error_set(err, "%s -> %s: rename: %s", live, slot ? slot : aside,
+				     strerror(errno));
+			goto out;
+		}
+	}
+	if (rename(kept, live) < 0) {
+		ck_error_set(err, "%s -> %s: rename: %s", kept, live, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(slot);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* Whole directory trees: a copy that a running writer cannot tear (SQLite
+ * databases through the backup API, everything else byte for byte with
+ * its mode, symlinks as links, never followed), a rename-based swap, and
+ * a digest of every file for "is it exactly as before". */
+#ifndef CK_TREE_H
+#define CK_TREE_H
+
+#include <sys/types.h>
+#include <jansson.h>
+#include "error.h"
+
+struct ck_tree_stats {
+	long long files;
+	long long bytes;
+	long long databases;   /* copied through the SQLite backup API */
+};
+
+/* Copies src to dst (which must not exist). A database's -wal/-shm/
+ * -journal sidecars are not copied: the backup holds their content.
+ * stats may be NULL. On failure dst is removed. */
+int ck_tree_copy(const char *src, const char *dst, struct ck_tree_stats *stats,
+		 struct ck_error *err);
+
+/* {"relative/path": "sha256 hex" | "link:<target>" | "dir"} for every
+ * entry under root (not following links). NULL with err on failure. */
+json_t *ck_tree_digest(const char *root, struct ck_error *err);
+
+/* A consistent copy of one (possibly live) database into dest, with
+ * mode, as a self-contained file (rollback journal, no -wal). */
+int ck_tree_sqlite_copy(const char *src_path, const char *dest, mode_t mode,
+			struct ck_error *err);
+
+/* 1 when the file starts with the SQLite header. */
+int ck_tree_is_sqlite(const char *path);
+
+/* Moves live to kept (unless kept already exists: a second run after a
+ * crash), then makes live a fresh copy of kept. The original tree is
+ * never opened again by whoever changes live. */
+int ck_tree_set_aside(const char *live, const char *kept, struct ck_tree_stats *stats,
+		      struct ck_error *err);
+
+/* Undoes ck_tree_set_aside: live (when present) is moved to aside (or
+ * aside.N when that is taken), kept is renamed back to live. Safe to run
+ * again from any point: with kept gone there is nothing left to do. */
+int ck_tree_put_back(const char *live, const char *kept, const char *aside,
+		     struct ck_error *err);
+
+#endif
