@@ -6,6 +6,7 @@
  * the quiet live trees aside untouched and lets the target change fresh
  * copies at the live paths; a rollback is renames back. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "clawkeeper/compat.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/generate.h"
+#include "clawkeeper/hash.h"
 #include "clawkeeper/json5.h"
 #include "clawkeeper/log.h"
 #include "clawkeeper/tree.h"
@@ -118,6 +120,21 @@ run_doctor(struct run *r, const struct ck_gateway_conf *tgw, const char *where,
 	return rc;
 }
 
+/* One sha256 over every entry of a tree (paths, file digests, links). */
+static int
+tree_sum(const char *dir, char out[CK_SHA256_HEX_LEN], struct ck_error *err)
+{
+	json_t *d = ck_tree_digest(dir, err);
+	char *text = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	json_decref(d);
+	if (text == NULL)
+		return -1;
+	ck_sha256_hex(text, strlen(text), out);
+	free(text);
+	return 0;
+}
+
 /* The trees an upgrade changes: the state dir, then each workspace the
  * config names outside it. Recorded in the operation so a rollback after
  * a crash knows them. */
@@ -182,6 +199,64 @@ write_config(const char *path, json_t *config, struct ck_error *err)
 	return rc;
 }
 
+/* 2026.9.6 records its runtime leases in its databases
+ * (agent_database_leases with the owner's pid, state_leases for the
+ * gateway owner); in a copy they name the live gateway, which is alive,
+ * so the target's doctor refuses the copy ("An agent database is in
+ * use"). They are the live process's, not state: the copy drops them. */
+static void
+clear_leases_in(const char *db_path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	json_t *tables = json_array(), *t;
+	size_t i;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+			       "AND name LIKE '%!_leases' ESCAPE '!'", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(tables, json_string((const char *)sqlite3_column_text(st, 0)));
+	json_array_foreach(tables, i, t) {
+		char *sql = sqlite3_mprintf("DELETE FROM \"%w\"", json_string_value(t));
+
+		if (sql != NULL && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			ck_log_warn("rehearsal copy %s: clearing %s: %s", db_path,
+				    json_string_value(t), sqlite3_errmsg(db));
+		sqlite3_free(sql);
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	json_decref(tables);
+}
+
+static void
+clear_leases(const char *dir, int depth)
+{
+	DIR *d = depth < 8 ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *p;
+
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		p = ck_path_join(dir, de->d_name);
+		if (p != NULL && de->d_type == DT_DIR)
+			clear_leases(p, depth + 1);
+		else if (p != NULL && de->d_type == DT_REG && ck_tree_is_sqlite(p))
+			clear_leases_in(p);
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
 /* The copy the rehearsal works on: state, workspaces, a home of its own,
  * a config pointing at them, its own log and port. */
 static int
@@ -201,6 +276,16 @@ rehearsal_copy(struct run *r, const char *dir, unsigned port, char **config_out,
 	*config_out = NULL;
 	if (ck_mkdir_p(rhome, 0700, err) < 0 || ck_tree_copy(r->inst.state_dir, state, &st, err) < 0)
 		goto out;
+	/* The running gateway's lock files (2026.9.6: tmp/openclaw-<uid>/)
+	 * name its live pid: in a copy they make the target's doctor refuse
+	 * ("Doctor could not enter maintenance. An agent database is in use"). */
+	{
+		char *tmp = ck_path_join(state, "tmp");
+
+		ck_rm_rf(tmp, NULL);
+		free(tmp);
+	}
+	clear_leases(state, 0);
 	cfg = json_deep_copy(r->inst.config);
 	json_array_foreach(ws, i, v) {
 		char *to = ck_strdup_printf("%s/ws%zu", dir, i);
@@ -373,10 +458,25 @@ ck_op_upgrade_set_aside(struct run *r, struct ck_error *err)
 		ck_error_set(err, "cannot record the trees in the journal");
 		return -1;
 	}
-	json_array_foreach(trees, i, t)
-		if (ck_tree_set_aside(json_string_value(json_object_get(t, "live")),
-				      json_string_value(json_object_get(t, "kept")), &st, err) < 0)
+	json_array_foreach(trees, i, t) {
+		const char *live = json_string_value(json_object_get(t, "live"));
+		char sum[CK_SHA256_HEX_LEN];
+
+		/* What the quiet tree holds, so a rollback can prove it put
+		 * back exactly that (every file, databases included). */
+		if (json_object_get(t, "sha256") == NULL && ck_dir_exists(live)) {
+			if (tree_sum(live, sum, err) < 0)
+				return -1;
+			json_object_set_new(t, "sha256", json_string(sum));
+			if (ck_op_journal(r) < 0) {
+				ck_error_set(err, "cannot record the trees in the journal");
+				return -1;
+			}
+		}
+		if (ck_tree_set_aside(live, json_string_value(json_object_get(t, "kept")), &st,
+				      err) < 0)
 			return -1;
+	}
 	add_ms(r, "copy_ms", ck_clock_mono_ms() - t0);
 	add_ms(r, "agent_ms", ck_clock_mono_ms() - t0);
 	snprintf(r->msg, sizeof(r->msg), "%zu tree(s) kept untouched aside (%s, ...); "
@@ -421,12 +521,28 @@ ck_op_upgrade_put_back(struct run *r, struct ck_error *err)
 
 	/* Last first: the state dir is put back after its workspaces. */
 	for (n = json_array_size(trees); n > 0; n--) {
+		const char *want, *live;
+		char sum[CK_SHA256_HEX_LEN];
+
 		t = json_array_get(trees, n - 1);
-		if (ck_tree_put_back(json_string_value(json_object_get(t, "live")),
-				     json_string_value(json_object_get(t, "kept")),
+		live = json_string_value(json_object_get(t, "live"));
+		want = json_string_value(json_object_get(t, "sha256"));
+		if (ck_tree_put_back(live, json_string_value(json_object_get(t, "kept")),
 				     json_string_value(json_object_get(t, "aside")), err) < 0)
 			return -1;
+		if (want == NULL)
+			continue; /* never set aside */
+		if (tree_sum(live, sum, err) < 0)
+			return -1;
+		if (strcmp(sum, want) != 0) {
+			ck_error_set(err, "%s: put back, but its files differ from the tree set "
+				     "aside (sha256 %.12s, expected %.12s)", live, sum, want);
+			return -1;
+		}
+		json_object_set_new(t, "verified", json_true());
 	}
+	snprintf(r->msg, sizeof(r->msg), "%zu tree(s) put back, every file byte-identical "
+		 "to before the cutover", json_array_size(trees));
 	return 0;
 }
 

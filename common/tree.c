@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -112,16 +113,55 @@ out:
 	return rc;
 }
 
+/* A file its writer rewrote while we read it (or has just truncated, to
+ * write it again: an empty file changed within the last 2 s) is read
+ * again, so a copy of a live tree holds no torn file. */
+static int
+changed_under_us(const struct stat *a, const struct stat *b)
+{
+	struct timespec now;
+
+	if (a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec)
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return b->st_size == 0 && now.tv_sec - b->st_mtim.tv_sec < 2;
+}
+
+static int copy_bytes_once(const char *src, const char *dst, mode_t mode, int *torn,
+			   struct ck_error *err);
+
 static int
 copy_bytes(const char *src, const char *dst, mode_t mode, struct ck_error *err)
 {
+	int attempt, torn = 0, rc = -1;
+
+	for (attempt = 0; attempt < 40; attempt++) {
+		torn = 0;
+		rc = copy_bytes_once(src, dst, mode, &torn, err);
+		if (rc < 0 || !torn)
+			return rc;
+		unlink(dst);
+		usleep(50 * 1000);
+	}
+	/* Still changing after 2 s: keep the last whole read. */
+	return copy_bytes_once(src, dst, mode, &torn, err);
+}
+
+static int
+copy_bytes_once(const char *src, const char *dst, mode_t mode, int *torn,
+		struct ck_error *err)
+{
+	struct stat before, after;
 	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	int out = -1, rc = -1;
 	char *buf = NULL;
 	ssize_t n;
 
-	if (in < 0) {
+	if (in < 0 || fstat(in, &before) < 0) {
 		ck_error_set(err, "%s: %s", src, strerror(errno));
+		if (in >= 0)
+			close(in);
 		return -1;
 	}
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
@@ -140,6 +180,8 @@ copy_bytes(const char *src, const char *dst, mode_t mode, struct ck_error *err)
 		ck_error_set(err, "%s: read: %s", src, strerror(errno));
 		goto out;
 	}
+	if (fstat(in, &after) == 0 && changed_under_us(&before, &after))
+		*torn = 1;
 	/* The umask must not narrow what the owner had. */
 	if (fchmod(out, mode & 07777) < 0 || fsync(out) < 0) {
 		ck_error_set(err, "%s: %s", dst, strerror(errno));

@@ -45,7 +45,7 @@ write_release() {
 	mkdir -p "$dir/bin"
 	{
 		echo '#!/bin/sh'
-		echo "printf '%s\\n' \"\$*\" >>'$calls'"
+		echo "printf '%s @%s\\n' \"\$*\" \"\$OPENCLAW_STATE_DIR\" >>'$calls'"
 		if [ "$hook" = broken-gateway ]; then
 			echo "case \"\$1 \$2\" in"
 			echo "'--version '*) echo 'OpenClaw $(basename "$dir") (e2ehook)'; exit 0 ;;"
@@ -201,7 +201,8 @@ wait_op() { # wait_op CASE ID -> the final record on stdout
 	return 1
 }
 
-gateway_runs() { grep -c '^gateway run' "$1/calls.log" 2>/dev/null || true; }
+# Boots on the live state dir (a rehearsal boots the target on a copy).
+gateway_runs() { grep -c "^gateway run.* @$1/state\$" "$1/calls.log" 2>/dev/null || true; }
 has_finding() { # has_finding HEALTH_JSON CODE [SEVERITY]
 	jq -e --arg c "$2" --arg s "${3:-}" \
 		'[.. | objects | select(.code? == $c and ($s == "" or .severity == $s))] | length > 0' \
