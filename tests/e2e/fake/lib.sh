@@ -22,11 +22,13 @@ GW_PORT=$((20000 + RANDOM % 20000))
 export FAKE_OPENCLAW_LOG=$T/openclaw-calls.log
 export FAKE_OPENCLAW_READY_AFTER_MS=1200   # like 9.6's startup-sidecars 503s
 
-# --- the instance: the field failure's live config (6.1, chain stripped)
+# --- the instance: the field failure's live config (6.1, chain stripped),
+# last written by 2026.5.28 (as after importing a 5.28 backup into a 6.1
+# host): the version that counts is the running release's, 6.1
 S=$T/state; mkdir -p "$S/agents/main/agent" "$T/logs" "$T/work"
 jq --arg log "$T/logs/openclaw.log" --argjson port "$GW_PORT" \
 	'.agents.defaults.model = {primary: "openai/gpt-5.5"} | .logging.file = $log
-	 | .gateway.port = $port | .meta.lastTouchedVersion = "2026.6.1"' \
+	 | .gateway.port = $port | .meta.lastTouchedVersion = "2026.5.28"' \
 	"$FIX/2026.6.1/config/openclaw.json" >"$S/openclaw.json"
 chmod 600 "$S/openclaw.json"
 cp "$FIX/2026.6.1/auth/s1-apikeys/auth-profiles.json" "$S/agents/main/agent/"

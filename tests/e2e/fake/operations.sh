@@ -29,7 +29,12 @@ rec=$(wait_op "$id")
 [ $(( $(gateway_runs) - runs0 )) = 1 ] || fail "regenerate: the gateway was started $(( $(gateway_runs) - runs0 )) times"
 jq -e '.agents.defaults.model.fallbacks == ["anthropic/claude-sonnet-4-6","openrouter/meta-llama/llama-3.3-70b-instruct"]' "$S/openclaw.json" >/dev/null \
 	|| fail "regenerate: live chain is $(jq -c .agents.defaults.model "$S/openclaw.json")"
-pass "regenerate: succeeded with exactly one gateway restart; the live chain has its fallbacks back"
+jq -e '.agents.defaults.model.primary == "openai/gpt-5.5"' "$S/openclaw.json" >/dev/null \
+	|| fail "regenerate: not the unified shape of the running 6.1: $(jq -c .agents.defaults.model "$S/openclaw.json")"
+jq -e '.steps[0].message == "regenerate 2026.6.1 -> 2026.6.1"' <<<"$rec" >/dev/null \
+	|| fail "regenerate: version not the release's: $(jq -c '.steps[0]' <<<"$rec")"
+jq -e '.drill.passed == true' <<<"$rec" >/dev/null || fail "regenerate: operations.drill is on but $(jq -c .drill <<<"$rec")"
+pass "regenerate: for the running release (6.1, not the config's 5.28): unified shape, exactly one restart, fallbacks back, drill ran"
 
 # --- upgrade: one restart, release switched, drill passed
 runs0=$(gateway_runs)
