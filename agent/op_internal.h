@@ -42,6 +42,9 @@ struct run {
 	char *archive;        /* the archive to install (uploaded or downloaded) */
 	char *import_stage;   /* <state_dir>.import-<id>: staged state + workspace */
 	char *import_prev;    /* <state_dir>.pre-import-<id>: the replaced state */
+	/* upgrade rehearsal */
+	json_t *rehearsal_ws; /* [[live workspace, its rehearsal copy], ...] */
+	char config_sum[65];
 };
 
 int ck_op_journal(struct run *r);
@@ -55,6 +58,8 @@ char **ck_op_openclaw_argv(struct run *r, const char *version);
 void ck_op_drop_moved_meta(json_t *config, const char *target);
 
 /* op_upgrade.c: rehearsal and cutover. */
+/* sha256 of a config as it reads at the live paths, meta left out. */
+const char *ck_op_config_sum(struct run *r, const json_t *config);
 int ck_op_upgrade_schema_ok(struct run *r, struct ck_error *err);
 int ck_op_upgrade_rehearse(struct run *r, struct ck_error *err);
 int ck_op_stop_gateway(struct run *r, struct ck_error *err);

@@ -295,6 +295,7 @@ rehearsal_copy(struct run *r, const char *dir, unsigned port, char **config_out,
 			goto out;
 		}
 		relocate(cfg, json_string_value(v), to, home);
+		json_array_append_new(r->rehearsal_ws, json_pack("[s,s]", json_string_value(v), to));
 		free(to);
 	}
 	if (strncmp(r->inst.config_path, r->inst.state_dir, sl) == 0 && r->inst.config_path[sl] == '/')
@@ -339,6 +340,48 @@ validate_with(struct run *r, const struct ck_gateway_conf *tgw, struct ck_error 
 	return rc;
 }
 
+/* The config as it would read at the live paths: the rehearsal's own
+ * workspace copies, log and port mapped back; meta (timestamps a doctor
+ * writes) left out. */
+static json_t *
+as_live(struct run *r, const json_t *config)
+{
+	json_t *c = json_deep_copy(config), *m, *live_gw, *live_log;
+	size_t i;
+
+	json_array_foreach(r->rehearsal_ws, i, m)
+		relocate(c, json_string_value(json_array_get(m, 1)),
+			 json_string_value(json_array_get(m, 0)), NULL);
+	json_object_del(c, "meta");
+	live_log = json_object_get(json_object_get(r->inst.config, "logging"), "file");
+	live_gw = json_object_get(json_object_get(r->inst.config, "gateway"), "port");
+	if (live_log != NULL)
+		json_object_set(json_object_get(c, "logging"), "file", live_log);
+	else
+		json_object_del(json_object_get(c, "logging"), "file");
+	if (live_gw != NULL)
+		json_object_set(json_object_get(c, "gateway"), "port", live_gw);
+	else
+		json_object_del(json_object_get(c, "gateway"), "port");
+	return c;
+}
+
+/* sha256 of a config in its live form (static buffer per run). */
+const char *
+ck_op_config_sum(struct run *r, const json_t *config)
+{
+	json_t *c = r->rehearsal_ws ? as_live(r, config) : json_deep_copy(config);
+	char *text;
+
+	if (r->rehearsal_ws == NULL)
+		json_object_del(c, "meta");
+	text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(c);
+	ck_sha256_hex(text ? text : "", text ? strlen(text) : 0, r->config_sum);
+	free(text);
+	return r->config_sum;
+}
+
 /* Generates on top of a doctored copy's config and writes it there. */
 static int
 generate_into(struct run *r, const char *config_path, struct ck_error *err)
@@ -354,6 +397,9 @@ generate_into(struct run *r, const char *config_path, struct ck_error *err)
 	if (ck_generate(doctored, r->settings, &gopts, &out, &plan, err) == 0) {
 		ck_op_drop_moved_meta(out, r->target);
 		rc = write_config(config_path, out, err);
+		if (rc == 0)
+			json_object_set_new(r->op, "rehearsed_config_sha256",
+					    json_string(ck_op_config_sum(r, out)));
 	}
 	json_decref(doctored);
 	json_decref(out);
@@ -393,6 +439,8 @@ ck_op_upgrade_rehearse(struct run *r, struct ck_error *err)
 	int rc = -1, have_conf = 0;
 
 	ck_rm_rf(dir, NULL);
+	json_decref(r->rehearsal_ws);
+	r->rehearsal_ws = json_array();
 	if (port == 0) {
 		ck_error_set(err, "no spare loopback port for the rehearsal");
 		goto out;

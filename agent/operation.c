@@ -281,6 +281,21 @@ step_validate(struct run *r, struct ck_error *err)
 	char *cfg = NULL;
 	int rc = -1;
 
+	/* The cutover's config is the one the rehearsal validated and booted
+	 * (same doctor, same settings, same state but for what the gateway
+	 * wrote meanwhile): not validated again inside the downtime. */
+	{
+		const char *rehearsed = json_string_value(json_object_get(r->op,
+			"rehearsed_config_sha256"));
+
+		if (r->upgrade && rehearsed != NULL &&
+		    strcmp(rehearsed, ck_op_config_sum(r, r->new_config)) == 0) {
+			snprintf(r->msg, sizeof(r->msg), "the config openclaw %s validated and "
+				 "booted in the rehearsal (sha256 %.12s); not run again while the "
+				 "gateway is down", r->target, rehearsed);
+			return 0;
+		}
+	}
 	if (ck_mkdir_p(r->stage_dir, 0700, err) < 0)
 		return -1;
 	cfg = ck_path_join(r->stage_dir, "openclaw.json");
@@ -804,6 +819,7 @@ run_free(struct run *r)
 	free(r->archive);
 	free(r->import_stage);
 	free(r->import_prev);
+	json_decref(r->rehearsal_ws);
 	free(r);
 }
 
