@@ -12,7 +12,9 @@
 #      store; `clawkeeper health` agrees with `openclaw models status`;
 #   1  the field failure: Codex primary on 2026.5.28 -> health says what
 #      the legacy runtime does, backup, upgrade to 2026.9.6 with one
-#      restart, drill, a real failing turn fails over.
+#      restart, drill, a real failing turn fails over;
+#   5  that 5.28 backup imported into a 6.1 host, then a regenerate: 6.1's
+#      unified shape with every fallback, and the drill runs.
 #
 #   tests/e2e/real/scenarios.sh CLAWKEEPER_BIN [SRC_DIR]
 # $CK_E2E_SCENARIOS picks scenarios (default "2 3 4 1"); cache:
@@ -22,9 +24,10 @@ set -uo pipefail
 ck=$(readlink -f "${1:?usage: scenarios.sh CLAWKEEPER_BIN [SRC_DIR]}")
 src=$(readlink -f "${2:-$(dirname "$0")/../../..}")
 cache=${CK_OPENCLAW_CACHE:-/var/cache/clawkeeper/openclaw}
-scenarios=${CK_E2E_SCENARIOS:-2 3 4 1}
+scenarios=${CK_E2E_SCENARIOS:-2 3 4 1 5}
 OLD=2026.5.28
 NEW=2026.9.6
+MID=2026.6.1
 work=$(mktemp -d /tmp/ck-e2e-real.XXXXXX)
 cases=()
 cleanup() {
@@ -39,6 +42,7 @@ suite_t0=$(date +%s)
 
 install_openclaw "$NEW" || exit 1
 install_openclaw "$OLD" || exit 1
+install_openclaw "$MID" || exit 1
 
 SETTINGS='{"primary": "openai/gpt-5.5",
  "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}'
@@ -350,6 +354,42 @@ scenario1() {
 		jqe --arg fb "$FIRST_FALLBACK" '[.decisions[] | select(.candidate == "openai/gpt-5.5" and .next == $fb)] | length >= 1' <<<"$dec"
 }
 
+# ---------------------------------------------------------------- 5
+# The self-hoster's 5.28 backup (scenario 1's) imported into a 6.1 host,
+# then a plain regenerate: the shape is the running 6.1's (unified: the
+# Codex primary is openai/gpt-5.5 and every fallback stays), never the
+# 5.28 the imported config names; and the drill runs (operations.drill).
+scenario5() {
+	local c=$work/host61 port archive rec id
+	port=$((20000 + RANDOM % 20000))
+	echo "== scenario 5: a $OLD backup imported into a $MID host, then regenerate"
+	archive=$(find "$work/field/backups" -type f -name '*.tar.gz' 2>/dev/null | head -1)
+	check "scenario 1 left its $OLD backup" [ -n "$archive" ] || return 1
+	cases+=("$c")
+	make_instance "$c" "$MID" || { not_ok "$MID: openclaw setup"; return 1; }
+	start_stub "$c" "$ROUTES"
+	point_at_stub "$c" '.' "$port" || return 1
+	serve_config "$c" '{"primary": "openai-codex/gpt-5.5",
+	  "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}'
+	start_serve "$c" || { not_ok "serve starts"; tail -20 "$c/serve.log"; return 1; }
+	check "serve runs the real $MID gateway" wait_ready "$port" 240 || return 1
+	rec=$(wait_op "$c" "$(call "$c" --data "@$archive" -H 'Content-Type: application/gzip' POST /v1/imports | jq -r .id)")
+	check "the $OLD backup imported into $MID: $(jq -r .state <<<"$rec")" [ "$(jq -r .state <<<"$rec")" = succeeded ]
+	check "the imported config still says $OLD wrote it" \
+		jqe --arg v "$OLD" '.meta.lastTouchedVersion == $v' "$c/state/openclaw.json"
+	id=$(call "$c" --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+	rec=$(wait_op "$c" "$id")
+	print_steps "$rec"
+	check "POST /v1/regenerate {}: succeeded" [ "$(jq -r .state <<<"$rec")" = succeeded ]
+	check "regenerate is for the running $MID, not the config's $OLD" \
+		jqe --arg v "$MID" '.steps[0].message == "regenerate \($v) -> \($v)"' <<<"$rec"
+	check "the live chain is $MID's unified shape with every fallback" \
+		jqe '.agents.defaults.model == {primary: "openai/gpt-5.5", fallbacks: ["anthropic/claude-sonnet-4-6",
+		     "openrouter/meta-llama/llama-3.3-70b-instruct"]}' "$c/state/openclaw.json"
+	check "the drill ran and passed (operations.drill)" jqe '.drill.passed == true' <<<"$rec"
+	jq -r '.drill.message // empty' <<<"$rec" | sed 's/^/    /'
+}
+
 for s in $scenarios; do
 	t0=$(date +%s)
 	case $s in
@@ -357,6 +397,7 @@ for s in $scenarios; do
 	3) { [ -f "$v96/agent.json" ] || setup_v96; } && scenario3 ;;
 	4) scenario4 ;;
 	1) scenario1 ;;
+	5) scenario5 ;;
 	esac
 	echo "-- scenario $s: $(($(date +%s) - t0)) s"
 done
