@@ -7,10 +7,9 @@
 
 #include "clawkeeper/compat.h"
 #include "clawkeeper/config_health.h"
+#include "clawkeeper/cron.h"
 #include "clawkeeper/error.h"
-#include "clawkeeper/fileio.h"
 #include "clawkeeper/finding.h"
-#include "clawkeeper/json5.h"
 #include "clawkeeper/model.h"
 #include "clawkeeper/version.h"
 
@@ -77,8 +76,6 @@ static const struct builtin_provider builtin_providers[] = {
 	{ "lmstudio", 1 },
 };
 
-#define CRON_MAX_BYTES (16 * 1024 * 1024)
-
 struct health_ctx {
 	json_t *config;
 	const json_t *settings;
@@ -87,6 +84,7 @@ struct health_ctx {
 	const char *defaults_primary;
 	json_t *defaults_fallbacks;
 	json_t *empty;               /* [] for settings without fallbacks */
+	json_t *cron;                /* ck_cron_jobs_load(); NULL if unreadable */
 };
 
 /* A growing string for the lists a finding names. */
@@ -355,34 +353,117 @@ check_unresolved(struct health_ctx *ctx, const struct ck_chain *c)
 	return 0;
 }
 
+/* The job a cron chain came from: ck_chains_each names it by id, jobId
+ * or "#<index>". */
+static json_t *
+cron_job_of(struct health_ctx *ctx, const struct ck_chain *c)
+{
+	json_t *job;
+	size_t i;
+
+	json_array_foreach(ctx->cron, i, job) {
+		const char *id = json_string_value(json_object_get(job, "id"));
+
+		if (id == NULL)
+			id = json_string_value(json_object_get(job, "jobId"));
+		if (id != NULL && strcmp(id, c->id) == 0)
+			return job;
+	}
+	if (c->id[0] != '#')
+		return NULL;
+	return json_array_get(ctx->cron, strtoul(c->id + 1, NULL, 10));
+}
+
+static const char *
+cron_source(json_t *job)
+{
+	const char *source = json_string_value(json_object_get(job, "source"));
+
+	return source ? source : "the cron store";
+}
+
+static int
+cron_pending(json_t *job)
+{
+	return json_is_true(json_object_get(job, "pending_import"));
+}
+
+/* A job without an id can only be edited in its file, by position. */
+static void
+cron_fix_by_position(FILE *f, const struct ck_chain *c, json_t *job, int strict)
+{
+	json_t *pos = json_object_get(job, "position");
+	long long n = json_is_integer(pos) ? (long long)json_integer_value(pos)
+					   : strtoll(c->id + 1, NULL, 10);
+
+	if (strict)
+		fprintf(f, "list fallbacks on other providers in payload.fallbacks "
+			"of the job at position %lld of %s", n, cron_source(job));
+	else
+		fprintf(f, "to use the agent's chain, remove payload.fallbacks from "
+			"the job at position %lld of %s", n, cron_source(job));
+	fprintf(f, " (it has no id, so no openclaw command can name it)");
+}
+
+/* `cron edit --fallbacks` / `--clear-fallbacks` came with 2026.6.35;
+ * cron.update with a fallbacks list works on 2026.6.1 and 2026.9.6
+ * alike (tests/fixtures/cron/README.md). */
+static char *
+cron_fix(const struct ck_chain *c, json_t *job, int strict)
+{
+	struct sbuf b;
+
+	if (sbuf_open(&b) < 0)
+		return NULL;
+	if (cron_pending(job))
+		fprintf(b.f, "run `openclaw doctor --fix`, which imports cron/jobs.json "
+			"into state/openclaw.sqlite (until then the gateway does not "
+			"run this job), then ");
+	if (c->id[0] == '#')
+		cron_fix_by_position(b.f, c, job, strict);
+	else if (strict)
+		fprintf(b.f, "give job %s fallbacks on other providers: `openclaw cron "
+			"edit %s --fallbacks <provider>/<model>,...` (OpenClaw 2026.6.35 "
+			"and later), or on any version `openclaw gateway call cron.update "
+			"--params '{\"id\":\"%s\",\"patch\":{\"payload\":{\"kind\":"
+			"\"agentTurn\",\"fallbacks\":[\"<provider>/<model>\"]}}}'`",
+			c->id, c->id, c->id);
+	else
+		fprintf(b.f, "to use the agent's chain instead, `openclaw cron edit %s "
+			"--clear-fallbacks` (OpenClaw 2026.6.35 and later; earlier "
+			"releases cannot clear it: `openclaw cron rm %s` and add the job "
+			"again without fallbacks)", c->id, c->id);
+	return sbuf_close(&b);
+}
+
 static int
 check_cron_override(struct health_ctx *ctx, const struct ck_chain *c)
 {
-	char msg[1024], fix[512];
-	char *list;
-	int rc;
+	json_t *job = cron_job_of(ctx, c);
+	const char *pending = cron_pending(job) ? ", not run until `openclaw "
+		"doctor --fix` imports it" : "";
+	char msg[1024];
+	char *list, *fix = NULL;
+	int rc = -1;
 
 	if (c->fallbacks == NULL)
 		return 0;
-	if ((list = join_refs(c->fallbacks, NULL, NULL)) == NULL)
-		return -1;
+	if ((list = join_refs(c->fallbacks, NULL, NULL)) == NULL ||
+	    (fix = cron_fix(c, job, list[0] == '\0')) == NULL)
+		goto out;
 	if (list[0] == '\0')
 		snprintf(msg, sizeof(msg), "cron job %s sets payload.fallbacks to []: "
-			 "its runs use %s only and never fail over", c->id,
-			 c->primary ? c->primary : "the agent's primary");
+			 "its runs use %s only and never fail over (job in %s%s)",
+			 c->id, c->primary ? c->primary : "the agent's primary",
+			 cron_source(job), pending);
 	else
 		snprintf(msg, sizeof(msg), "cron job %s replaces the model fallback "
-			 "chain with its own payload.fallbacks: %s", c->id, list);
-	if (c->id[0] == '#')
-		snprintf(fix, sizeof(fix), "to use the agent's chain, remove "
-			 "payload.fallbacks from job %s (it has no id: position %s "
-			 "in cron/jobs.json)", c->id, c->id + 1);
-	else
-		snprintf(fix, sizeof(fix), "to use the agent's chain, remove "
-			 "payload.fallbacks from job %s in cron/jobs.json (`openclaw "
-			 "cron edit %s`)", c->id, c->id);
+			 "chain with its own payload.fallbacks: %s (job in %s%s)", c->id,
+			 list, cron_source(job), pending);
 	rc = add(ctx, "CRON_FALLBACKS_OVERRIDE", CK_SEV_INFO, c->surface, fix, msg);
+out:
 	free(list);
+	free(fix);
 	return rc;
 }
 
@@ -676,53 +757,20 @@ report_unreadable(struct health_ctx *ctx, const struct ck_instance *inst)
 						    : "openclaw.json could not be read");
 }
 
-/* cron.store in the config moves the job store; relative paths are
- * taken from the state dir, "~/" from HOME. */
-static char *
-cron_store_path(const struct ck_instance *inst, json_t *config)
-{
-	const char *store;
-	const char *home;
-
-	store = json_string_value(json_object_get(json_object_get(config, "cron"),
-						  "store"));
-	if (store == NULL || store[0] == '\0')
-		return inst->state_dir ? ck_path_join(inst->state_dir, "cron/jobs.json")
-				       : NULL;
-	if (store[0] == '/')
-		return strdup(store);
-	if (strncmp(store, "~/", 2) == 0 && (home = getenv("HOME")) != NULL)
-		return ck_path_join(home, store + 2);
-	return inst->state_dir ? ck_path_join(inst->state_dir, store) : NULL;
-}
-
+/* An unreadable store is a finding, not a failure: the other surfaces
+ * are still checked. */
 static int
-load_cron(struct health_ctx *ctx, const struct ck_instance *inst, json_t **out)
+load_cron(struct health_ctx *ctx, const struct ck_instance *inst)
 {
 	struct ck_error err;
-	char *path;
-	int rc = 0;
 
-	*out = NULL;
-	if ((path = cron_store_path(inst, ctx->config)) == NULL)
+	ck_error_clear(&err);
+	ctx->cron = ck_cron_jobs_load(inst, &err);
+	if (ctx->cron != NULL)
 		return 0;
-	if (ck_file_exists(path)) {
-		ck_error_clear(&err);
-		*out = ck_json5_load_file(path, &err);
-		if (*out == NULL)
-			rc = ck_finding_add(ctx->findings, "CRON_UNREADABLE",
-					    CK_SEV_WARNING, "cron", "fix or restore "
-					    "the job store; `openclaw cron list` shows "
-					    "what the gateway loaded", "%s", err.msg);
-		else if (ck_model_cron_jobs_array(*out) == NULL)
-			rc = ck_finding_add(ctx->findings, "CRON_UNREADABLE",
-					    CK_SEV_WARNING, "cron", "fix or restore "
-					    "the job store; `openclaw cron list` shows "
-					    "what the gateway loaded", "%s: expected an "
-					    "array of jobs or {\"jobs\": [...]}", path);
-	}
-	free(path);
-	return rc;
+	return ck_finding_add(ctx->findings, "CRON_UNREADABLE", CK_SEV_WARNING,
+			      "cron", "fix or restore the job store; `openclaw cron "
+			      "list` shows what the gateway loaded", "%s", err.msg);
 }
 
 int
@@ -730,7 +778,6 @@ ck_config_health(const struct ck_instance *inst, const json_t *settings,
 		 json_t *findings)
 {
 	struct health_ctx ctx;
-	json_t *cron = NULL;
 	int rc = -1;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -743,16 +790,16 @@ ck_config_health(const struct ck_instance *inst, const json_t *settings,
 		goto out;
 	if (inst->config == NULL && report_unreadable(&ctx, inst) < 0)
 		goto out;
-	if (load_cron(&ctx, inst, &cron) < 0)
+	if (load_cron(&ctx, inst) < 0)
 		goto out;
-	if (ck_chains_each(inst->config, cron, check_chain, &ctx) != 0)
+	if (ck_chains_each(inst->config, ctx.cron, check_chain, &ctx) != 0)
 		goto out;
 	if (inst->config != NULL && settings != NULL &&
 	    compare_inheriting_agents(&ctx) < 0)
 		goto out;
 	rc = 0;
 out:
-	json_decref(cron);
+	json_decref(ctx.cron);
 	json_decref(ctx.empty);
 	return rc;
 }

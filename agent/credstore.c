@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "clawkeeper/credentials.h"
 #include "clawkeeper/fileio.h"
+#include "clawkeeper/sqlite_ro.h"
 
 #define STORE_MAX (16u << 20)
 
@@ -71,38 +70,9 @@ ck_credentials_read_json(const char *agent_dir, json_t **store, json_t **state,
 	return 0;
 }
 
-/* RFC 3986 percent-encoding for the path part of a file: URI. */
-static char *
-file_uri(const char *path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(path);
-	char *uri = malloc(n * 3 + 32);
-	char *p;
-
-	if (uri == NULL)
-		return NULL;
-	p = uri + sprintf(uri, "file:");
-	for (; *path; path++) {
-		unsigned char c = (unsigned char)*path;
-		if (c == '%' || c == '?' || c == '#' || c <= 0x20 || c >= 0x7f) {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		} else {
-			*p++ = (char)c;
-		}
-	}
-	/* immutable: no locks, no -shm/-wal created or replayed, so a live
-	 * gateway is never disturbed. The price is that rows still only in
-	 * its WAL are not seen until OpenClaw checkpoints them. */
-	strcpy(p, "?mode=ro&immutable=1");
-	return uri;
-}
-
 /* 1 when the row exists (*out set), 0 when not, -1 on error. */
 static int
-read_row(sqlite3 *db, const char *db_path, const char *key, json_t **out,
+read_row(struct ck_sqlite_ro *ro, const char *key, json_t **out,
 	 struct ck_error *err)
 {
 	static const char sql[] =
@@ -113,26 +83,13 @@ read_row(sqlite3 *db, const char *db_path, const char *key, json_t **out,
 	int rc;
 
 	*out = NULL;
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		const char *why = sqlite3_errmsg(db);
-		if (rc == SQLITE_ERROR && strstr(why, "no such table") != NULL)
-			return 0;
-		ck_error_set(err, "%s: cannot read config_machine_state: %s",
-			     db_path, why);
+	if (ck_sqlite_ro_prepare(ro, sql, &st, err) < 0)
 		return -1;
-	}
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	rc = ck_sqlite_ro_step(ro, st, err);
+	if (rc <= 0) {
 		sqlite3_finalize(st);
-		return 0;
-	}
-	if (rc != SQLITE_ROW) {
-		ck_error_set(err, "%s: cannot read row %s: %s", db_path, key,
-			     sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return -1;
+		return rc;
 	}
 	text = (const char *)sqlite3_column_text(st, 0);
 	*out = text ? json_loads(text, 0, &jerr) : NULL;
@@ -141,45 +98,37 @@ read_row(sqlite3 *db, const char *db_path, const char *key, json_t **out,
 		json_decref(*out);
 		*out = NULL;
 		ck_error_set(err, "%s: row %s of config_machine_state is not a "
-			     "JSON object (column %d)", db_path, key,
+			     "JSON object (column %d)", ro->path, key,
 			     text ? jerr.column : 0);
 		return -1;
 	}
 	return 1;
 }
 
+/* Read-only under a deadline (sqlite_ro.h): a live gateway's newest rows
+ * (a key pasted a moment ago) are still in its WAL, and a file that is
+ * not OpenClaw's may hold a view that never finishes. */
 int
 ck_credentials_read_sqlite(const char *db_path, json_t **store, json_t **state,
 			   struct ck_error *err)
 {
-	sqlite3 *db = NULL;
-	char *uri;
+	struct ck_sqlite_ro ro;
 	int rc;
 
 	*store = NULL;
 	*state = NULL;
-	if (!ck_file_exists(db_path))
-		return 0;
-	uri = file_uri(db_path);
-	if (uri == NULL) {
-		ck_error_set(err, "%s: out of memory", db_path);
-		return -1;
-	}
-	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	free(uri);
-	if (rc != SQLITE_OK) {
-		ck_error_set(err, "%s: cannot open read-only: %s", db_path,
-			     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		return -1;
-	}
-	rc = read_row(db, db_path, "authProfiles.store", store, err);
-	if (rc == 1 && read_row(db, db_path, "authProfiles.state", state, err) == -1) {
+	rc = ck_sqlite_ro_open(&ro, db_path, CK_SQLITE_RO_BUDGET_MS, err);
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
+	rc = ck_sqlite_ro_table(&ro, "config_machine_state", err);
+	if (rc == 1)
+		rc = read_row(&ro, "authProfiles.store", store, err);
+	if (rc == 1 && read_row(&ro, "authProfiles.state", state, err) == -1) {
 		json_decref(*store);
 		*store = NULL;
 		rc = -1;
 	}
-	sqlite3_close(db);
+	ck_sqlite_ro_close(&ro);
 	return rc;
 }
 

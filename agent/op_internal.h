@@ -61,6 +61,9 @@ void ck_op_drop_moved_meta(json_t *config, const char *target);
 /* sha256 of a config as it reads at the live paths, meta left out. */
 const char *ck_op_config_sum(struct run *r, const json_t *config);
 int ck_op_upgrade_schema_ok(struct run *r, struct ck_error *err);
+/* The release whose doctor must run before the target's (compat.c), or
+ * NULL. */
+const char *ck_op_upgrade_waypoint(struct run *r);
 int ck_op_upgrade_rehearse(struct run *r, struct ck_error *err);
 int ck_op_stop_gateway(struct run *r, struct ck_error *err);
 int ck_op_upgrade_set_aside(struct run *r, struct ck_error *err);

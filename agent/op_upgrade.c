@@ -24,11 +24,14 @@
 #include "clawkeeper/hash.h"
 #include "clawkeeper/json5.h"
 #include "clawkeeper/log.h"
+#include "clawkeeper/sqlite_ro.h"
 #include "clawkeeper/tree.h"
 
 #include "op_internal.h"
 
 #define DOCTOR_TIMEOUT_MS 600000
+
+static int agent_db_schema(const struct ck_instance *inst);
 
 /* What OpenClaw's own update rehearsal turns off (2026.9.6 package,
  * resolveUpdateRehearsal env): no channel connects, no provider is asked. */
@@ -93,10 +96,23 @@ target_conf(struct run *r, const char *state, const char *config, const char *ho
 	return 0;
 }
 
-/* `openclaw doctor --fix --non-interactive --yes` of the target. */
+/* What a failed doctor says: its last lines ("Doctor stopped because …",
+ * "Failing check …") are the reason; the boxes above are warnings. */
+static const char *
+doctor_why(const struct ck_spawn_result *res)
+{
+	const char *text = res->out_len ? res->out : res->errout;
+	size_t n = text ? strlen(text) : 0;
+
+	if (text == NULL)
+		return "";
+	return n > 400 ? text + n - 400 : text;
+}
+
+/* `openclaw doctor --fix --non-interactive --yes` of one release. */
 static int
-run_doctor(struct run *r, const struct ck_gateway_conf *tgw, const char *where,
-	   struct ck_error *err)
+run_doctor(struct run *r, const struct ck_gateway_conf *tgw, const char *version,
+	   const char *where, struct ck_error *err)
 {
 	static const char *const args[] = { "doctor", "--fix", "--non-interactive", "--yes", NULL };
 	struct ck_spawn_result res;
@@ -109,11 +125,10 @@ run_doctor(struct run *r, const struct ck_gateway_conf *tgw, const char *where,
 	add_ms(r, "doctor_ms", ck_clock_mono_ms() - t0);
 	if (res.timed_out)
 		ck_error_set(err, "openclaw %s doctor --fix on %s did not finish within %d s",
-			     r->target, where, DOCTOR_TIMEOUT_MS / 1000);
+			     version, where, DOCTOR_TIMEOUT_MS / 1000);
 	else if (res.exit_code != 0)
-		ck_error_set(err, "openclaw %s doctor --fix on %s failed (exit %d): %.300s",
-			     r->target, where, res.exit_code,
-			     res.err_len ? res.errout : res.out);
+		ck_error_set(err, "openclaw %s doctor --fix on %s failed (exit %d): %s",
+			     version, where, res.exit_code, doctor_why(&res));
 	else
 		rc = 0;
 	ck_spawn_result_free(&res);
@@ -133,6 +148,36 @@ tree_sum(const char *dir, char out[CK_SHA256_HEX_LEN], struct ck_error *err)
 	ck_sha256_hex(text, strlen(text), out);
 	free(text);
 	return 0;
+}
+
+/* The waypoint's doctor, when the state needs one, then the target's. */
+static int
+migrate_with(struct run *r, const struct ck_gateway_conf *tgw, const char *where,
+	     struct ck_error *err)
+{
+	const char *via = json_string_value(json_object_get(r->op, "waypoint"));
+
+	if (via != NULL) {
+		struct ck_gateway_conf wgw = *tgw; /* borrows tgw's strings */
+		int rc;
+
+		wgw.openclaw_argv = ck_op_openclaw_argv(r, via);
+		if (wgw.openclaw_argv == NULL) {
+			ck_error_set(err, "openclaw %s (the migration waypoint) is not staged", via);
+			return -1;
+		}
+		rc = run_doctor(r, &wgw, via, where, err);
+		ck_gateway_argv_free(wgw.openclaw_argv);
+		if (rc < 0)
+			return -1;
+	}
+	return run_doctor(r, tgw, r->target, where, err);
+}
+
+const char *
+ck_op_upgrade_waypoint(struct run *r)
+{
+	return ck_compat_doctor_waypoint(agent_db_schema(&r->inst), r->target);
 }
 
 /* The trees an upgrade changes: the state dir, then each workspace the
@@ -450,7 +495,7 @@ ck_op_upgrade_rehearse(struct run *r, struct ck_error *err)
 	if (target_conf(r, state, config, home, &tgw, err) < 0)
 		goto out;
 	have_conf = 1;
-	if (run_doctor(r, &tgw, "a copy of the state", err) < 0 ||
+	if (migrate_with(r, &tgw, "a copy of the state", err) < 0 ||
 	    generate_into(r, config, err) < 0 || validate_with(r, &tgw, err) < 0)
 		goto out;
 	if (boot_once(r, &tgw, port, &ready_ms, err) < 0) {
@@ -546,7 +591,7 @@ ck_op_upgrade_migrate(struct run *r, struct ck_error *err)
 
 	if (target_conf(r, r->inst.state_dir, r->inst.config_path, gw->home, &tgw, err) < 0)
 		return -1;
-	rc = run_doctor(r, &tgw, r->inst.state_dir, err);
+	rc = migrate_with(r, &tgw, r->inst.state_dir, err);
 	ck_gateway_conf_free(&tgw);
 	if (rc < 0)
 		return -1;
@@ -605,16 +650,17 @@ agent_db_schema(const struct ck_instance *inst)
 	for (i = 0; i < inst->n_agents; i++) {
 		char *dir = ck_instance_agent_dir(inst, inst->agent_ids[i]);
 		char *db = dir ? ck_path_join(dir, "openclaw-agent.sqlite") : NULL;
-		sqlite3 *h = NULL;
+		struct ck_sqlite_ro ro;
+		struct ck_error e;
 		sqlite3_stmt *st = NULL;
+		int opened = db != NULL && ck_sqlite_ro_open(&ro, db, CK_SQLITE_RO_BUDGET_MS, &e) == 0;
 
-		if (db != NULL && ck_file_exists(db) &&
-		    sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-		    sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > best)
+		if (opened && ck_sqlite_ro_prepare(&ro, "PRAGMA user_version", &st, &e) == 0 &&
+		    ck_sqlite_ro_step(&ro, st, &e) == 1 && sqlite3_column_int(st, 0) > best)
 			best = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
-		sqlite3_close(h);
+		if (opened)
+			ck_sqlite_ro_close(&ro);
 		free(db);
 		free(dir);
 	}

@@ -220,6 +220,24 @@ step_stage(struct run *r, struct ck_error *err)
 	if (ck_release_stage(c->releases_root, r->target, &rs, err) < 0)
 		return -1;
 	snprintf(r->msg, sizeof(r->msg), "release %s staged", r->target);
+	/* A state the target's doctor cannot take as it is goes through a
+	 * waypoint release's doctor first (a present release is reused). */
+	{
+		const char *via = ck_op_upgrade_waypoint(r);
+		struct ck_release_source ws = { 0 };
+
+		if (via == NULL)
+			return 0;
+		ws.install = c->install_template;
+		ws.allow_http = c->allow_http;
+		if (ck_release_stage(c->releases_root, via, &ws, err) < 0) {
+			ck_error_prefix(err, "the migration waypoint %s: ", via);
+			return -1;
+		}
+		json_object_set_new(r->op, "waypoint", json_string(via));
+		snprintf(r->msg, sizeof(r->msg), "release %s staged, and %s: its doctor "
+			 "migrates this state before %s's can", r->target, via, r->target);
+	}
 	return 0;
 }
 
@@ -242,6 +260,8 @@ step_generate(struct run *r, struct ck_error *err)
 	json_t *plan = NULL;
 
 	gopts.target_version = r->target;
+	/* An imported config's provider URLs are the archive's: never asked. */
+	gopts.no_fetch = r->kind == OP_IMPORT;
 	if (ck_generate(r->inst.config, r->settings, &gopts, &r->new_config, &plan, err) < 0)
 		return -1;
 	ck_op_drop_moved_meta(r->new_config, r->target);

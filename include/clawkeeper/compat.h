@@ -9,7 +9,8 @@ enum ck_feature {
 	/* openai-codex/ refs are written openai/ and each provider runs on its
 	 * own runtime (before: a Codex agent drives only Codex). */
 	CK_FEAT_UNIFIED_PROVIDER,
-	/* New per-agent blocks go to agents.entries.<id> (else agents.list[]). */
+	/* New per-agent blocks go to agents.entries.<id> (else agents.list[]);
+	 * older versions refuse agents.entries. */
 	CK_FEAT_AGENTS_ENTRIES,
 	/* meta.lastTouchedAt lives in the state db; the config may not carry it. */
 	CK_FEAT_TOUCHED_AT_IN_DB,
@@ -29,8 +30,12 @@ enum ck_feature {
 	CK_FEAT_UPDATE_CHECK_KEY,
 	/* `openclaw agent --local` is refused while a gateway owns the state. */
 	CK_FEAT_LOCAL_AGENT_EXCLUSIVE,
-	/* `models auth login --force` and `--agent`. */
+	/* `models auth login --force` (another agent is named with the
+	 * `models auth --agent ID` group option, which every version parses). */
 	CK_FEAT_LOGIN_FORCE,
+	/* A keyed roster (agents.entries) of more than one agent needs
+	 * agents.ownership "explicit" (or one legacy default=true marker). */
+	CK_FEAT_AGENTS_OWNERSHIP,
 	CK_FEAT_COUNT,
 };
 
@@ -55,5 +60,10 @@ int ck_compat_ready_timeout_ms(const char *version);
  * database or it is not known. A state whose schema is newer cannot be
  * opened by that version. */
 int ck_compat_agent_db_schema(const char *version);
+
+/* A release whose doctor must migrate the state before the target's can:
+ * NULL when the target's own doctor takes the state as it is. schema is
+ * the state's agent-database schema (0: none). */
+const char *ck_compat_doctor_waypoint(int schema, const char *target);
 
 #endif

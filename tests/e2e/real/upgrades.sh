@@ -124,6 +124,11 @@ upgrade_path() {
 		rm -f "$c/releases/$to"
 	fi
 
+	# 7.35's state needs 8.2's doctor before 9.6's (agent/compat.c): the
+	# waypoint release is present in the releases root, so it is reused.
+	if [ "$from:$to" = 2026.7.35:2026.9.6 ]; then
+		write_release "$c/releases/2026.8.2" 2026.8.2 "$c/calls.log"
+	fi
 	runs0=$(grep -c "^gateway run" "$c/calls.log" 2>/dev/null || true)
 	t0=$(date +%s)
 	id=$(call "$c" --data "{\"target_version\":\"$to\",\"source\":{\"dir\":\"$work/dist/$to\"}}" \
@@ -135,6 +140,12 @@ upgrade_path() {
 		[ "$st" = succeeded ]
 	[ "$st" = succeeded ] || return 1
 	check "$from -> $to: op.restarts == 1" [ "$(jq -r .restarts <<<"$rec")" = 1 ]
+	if [ "$from:$to" = 2026.7.35:2026.9.6 ]; then
+		check "$from -> $to: the state went through 8.2's doctor first" \
+			[ "$(jq -r .waypoint <<<"$rec")" = 2026.8.2 ]
+		check "$from -> $to: 8.2's doctor ran in the rehearsal and at the cutover" \
+			[ "$(grep -c '^doctor --fix' "$c/calls.log")" -ge 2 ]
+	fi
 	check "$from -> $to: the gateway's own log shows exactly one boot and no reload since the stop" \
 		jqe '.boots_seen == {boots: 1, reloads: 0, in_process_restarts: 0}' <<<"$rec"
 	check "$from -> $to: timings recorded (doctor, copies, OpenClaw vs agent)" \
@@ -166,6 +177,7 @@ upgrade_path() {
 
 declare -A want
 for p in $paths; do want[${p%%:*}]=1; want[${p##*:}]=1; done
+case " $paths " in *" 2026.7.35:2026.9.6 "*) want[2026.8.2]=1 ;; esac
 for v in "${!want[@]}"; do install_openclaw "$v" || exit 1; done
 for p in $paths; do
 	t0=$(date +%s)
