@@ -123,44 +123,51 @@ validate_staged(struct run *r, const char *state, struct ck_error *err)
 /* The host owns how its gateway listens: the imported config takes the
  * live instance's gateway port, bind, auth and mode (the import report
  * warned about the ones it had). */
+/* The host owns the gateway wholly: the imported `gateway` (bind, auth,
+ * tailscale funnel, remote, tls, controlUi, ...) is replaced by the live
+ * one, or by loopback-only local defaults when the host has none; and
+ * the gateway's file log is the host's (an archive's logging.file would
+ * let the gateway write where the archive says). The report names what
+ * was dropped. */
 static int
 keep_host_gateway(struct run *r, const char *cfg, struct ck_error *err)
 {
-	static const char *const owned[] = { "port", "bind", "auth", "mode", NULL };
 	json_t *live_gw = json_object_get(r->inst.config, "gateway");
-	json_t *conf, *gw, *kept = json_array();
+	json_t *live_log = json_object_get(json_object_get(r->inst.config, "logging"), "file");
+	json_t *conf, *gw, *dropped = json_array(), *logging, *v;
+	const char *key;
 	char *text;
-	size_t i;
 	int rc = -1;
 
-	if (!json_is_object(live_gw)) {
-		json_decref(kept);
-		return 0;
-	}
 	conf = ck_json5_load_file(cfg, err);
 	if (conf == NULL) {
-		json_decref(kept);
+		json_decref(dropped);
 		return -1;
 	}
-	gw = json_object_get(conf, "gateway");
-	if (!json_is_object(gw)) {
-		gw = json_object();
-		json_object_set_new(conf, "gateway", gw);
+	json_object_foreach(json_object_get(conf, "gateway"), key, v)
+		json_array_append_new(dropped, json_sprintf("gateway.%s", key));
+	gw = json_is_object(live_gw) ? json_deep_copy(live_gw) :
+		json_pack("{s:s, s:s}", "mode", "local", "bind", "loopback");
+	json_object_set_new(conf, "gateway", gw);
+	logging = json_object_get(conf, "logging");
+	if (json_is_object(logging) && json_object_get(logging, "file") != NULL) {
+		json_array_append_new(dropped, json_string("logging.file"));
+		json_object_del(logging, "file");
 	}
-	for (i = 0; owned[i] != NULL; i++) {
-		json_t *v = json_object_get(live_gw, owned[i]);
-
-		if (v != NULL) {
-			json_object_set(gw, owned[i], v);
-			json_array_append_new(kept, json_string(owned[i]));
-		} else {
-			json_object_del(gw, owned[i]);
+	if (live_log != NULL) {
+		if (!json_is_object(logging)) {
+			logging = json_object();
+			json_object_set_new(conf, "logging", logging);
 		}
+		json_object_set(logging, "file", live_log);
 	}
 	text = ck_config_dump(conf);
 	if (text != NULL && ck_file_replace(cfg, text, strlen(text), 0600, err) == 0)
 		rc = 0;
-	json_object_set_new(json_object_get(r->op, "import"), "gateway_from_host", kept);
+	json_object_set_new(json_object_get(r->op, "import"), "gateway_from_host",
+			    json_string(json_is_object(live_gw) ? "the host's gateway section" :
+					"local, loopback (the host has no gateway section)"));
+	json_object_set_new(json_object_get(r->op, "import"), "replaced_from_archive", dropped);
 	free(text);
 	json_decref(conf);
 	return rc;

@@ -101,6 +101,12 @@ jq -e '.agents.defaults.model.fallbacks == ["anthropic/claude-sonnet-4-6","openr
 [ -d "$S.pre-import-$id" ] || fail "full import: the previous state was not kept"
 jq -e --argjson p "$GW_PORT" '.gateway.port == $p' "$S/openclaw.json" >/dev/null \
 	|| fail "full import: gateway settings not the host's: $(jq -c .gateway "$S/openclaw.json")"
+jq -e --argjson gw "$(jq -c .gateway "$S.pre-import-$id/openclaw.json")" '.gateway == $gw' "$S/openclaw.json" >/dev/null \
+	|| fail "full import: the gateway section is not wholly the host's: $(jq -c .gateway "$S/openclaw.json")"
+jq -e --arg log "$(jq -r .logging.file "$S.pre-import-$id/openclaw.json")" '.logging.file == $log' "$S/openclaw.json" >/dev/null \
+	|| fail "full import: logging.file is not the host's: $(jq -c .logging "$S/openclaw.json")"
+jq -e '.import.replaced_from_archive | index("gateway.mode") and index("logging.file")' <<<"$rec" >/dev/null \
+	|| fail "full import: the report does not name what it replaced: $(jq -c .import.replaced_from_archive <<<"$rec")"
 pass "full import: paths rewritten into $S, agents/remaps/warnings reported, chain regenerated from the settings, the host's gateway port kept, previous state kept"
 if jq -e . <<<"$rec" | grep -q FAKE; then fail "a secret appears in the operation record"; fi
 
