@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clawkeeper/locks.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/log.h"
@@ -16,8 +17,10 @@
 #include "internal.h"
 
 /* A supervised gateway runs in its own process group, so an agent that
- * was killed leaves it running on the port. Its pid is kept in a file;
- * the next agent ends that group before starting its own gateway. */
+ * was killed leaves it running on the port. Its pid and start time (a pid
+ * alone never names a process: numbers are reused) are kept in a file;
+ * the next agent ends that group, only when the same process still leads
+ * it, before starting its own gateway. A clean stop removes the file. */
 static char *
 gateway_pidfile(const struct ck_agentconf *c)
 {
@@ -32,9 +35,17 @@ reap_orphan_gateway(const struct ck_agentconf *c)
 	long pid = 0;
 	int i;
 
-	if (path != NULL && ck_file_read(path, 64, &text, NULL, NULL) == 0)
-		pid = strtol(text, NULL, 10);
-	if (pid > 1 && kill((pid_t)-pid, 0) == 0) {
+	long long recorded = -2, now = -1;
+
+	if (path != NULL && ck_file_read(path, 64, &text, NULL, NULL) == 0 &&
+	    sscanf(text, "%ld %lld", &pid, &recorded) < 2)
+		recorded = -2;
+	if (pid > 1)
+		now = ck_lock_proc_starttime(pid);
+	if (pid > 1 && (recorded < 0 || now != recorded)) {
+		ck_log_warn("gateway.pid names process %ld%s, not the gateway an earlier agent "
+			    "started: left alone", pid, now < 0 ? " (gone)" : " (another process now)");
+	} else if (pid > 1 && kill((pid_t)-pid, 0) == 0) {
 		ck_log_warn("ending gateway process group %ld left by an earlier agent", pid);
 		kill((pid_t)-pid, SIGTERM);
 		for (i = 0; i < 100 && kill((pid_t)-pid, 0) == 0; i++)
@@ -52,9 +63,10 @@ static void
 record_gateway_pid(const struct ck_agentconf *c, pid_t pid)
 {
 	char *path = gateway_pidfile(c);
-	char buf[32];
+	char buf[64];
 	struct ck_error err;
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	int n = snprintf(buf, sizeof(buf), "%ld %lld\n", (long)pid,
+			 ck_lock_proc_starttime((long long)pid));
 
 	if (path != NULL && ck_file_write_atomic(path, buf, (size_t)n, 0600, &err) != 0)
 		ck_log_warn("%s", err.msg);
@@ -127,8 +139,15 @@ ck_server_ops_stop(struct ck_server *srv)
 		if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
 			struct ck_error gerr;
 
-			if (ck_gateway_stop(&c->ops.gw, &gerr) != 0)
+			if (ck_gateway_stop(&c->ops.gw, &gerr) != 0) {
 				ck_log_warn("supervised gateway stop: %s", gerr.msg);
+			} else {
+				char *path = gateway_pidfile(c);
+
+				if (path != NULL)
+					unlink(path);
+				free(path);
+			}
 		}
 	}
 	ck_confref_put(srv->ops_conf);

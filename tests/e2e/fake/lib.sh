@@ -11,7 +11,7 @@ SERVE_PID=""
 cleanup() {
 	[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true
 	# the supervised gateway of a killed agent, if a test failed mid-way
-	[ -f "$T/work/gateway.pid" ] && kill -- -"$(cat "$T/work/gateway.pid")" 2>/dev/null || true
+	[ -f "$T/work/gateway.pid" ] && kill -- -"$(cut -d" " -f1 "$T/work/gateway.pid")" 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT

@@ -149,5 +149,15 @@ for step in preflight snapshot stage rehearse stop set_aside migrate generate va
 	pass "killed at '$step': next start settled it as $state; one release current ($now), files $( [ "$(sha)" = "$old_sha" ] && echo old || echo new)"
 done
 stop_serve
+[ ! -e "$T/work/gateway.pid" ] || fail "a clean stop left work/gateway.pid"
+# --- a stale gateway.pid names another process now: it is left alone
+setsid sleep 300 &
+other=$!
+printf '%s 1\n' "$other" >"$T/work/gateway.pid"
+start_serve || fail "serve did not start over a stale gateway.pid"
+kill -0 "$other" 2>/dev/null || fail "the agent killed process group $other, which a stale gateway.pid named"
+kill "$other" 2>/dev/null
+pass "a stale gateway.pid (same number, another start time) kills nothing; a clean stop removes the file"
+stop_serve
 grep -q FAKE "$T/serve.log" && fail "a secret reached the agent log"
 echo "operations: all assertions passed"

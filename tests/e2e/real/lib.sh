@@ -171,7 +171,7 @@ stop_case() { # stops what the case started: serve (and its gateway), stub
 		rm -f "$case/$f.pid"
 	done
 	# a supervised gateway left behind by a failed run
-	[ -f "$case/work/gateway.pid" ] && kill -- -"$(cat "$case/work/gateway.pid")" 2>/dev/null
+	[ -f "$case/work/gateway.pid" ] && kill -- -"$(cut -d" " -f1 "$case/work/gateway.pid")" 2>/dev/null
 	return 0
 }
 
