@@ -344,6 +344,16 @@ scenario1() {
 	check "upgrade: the drill passed" jqe '.drill.passed == true' <<<"$rec"
 	jq -r '.drill.message // empty' <<<"$rec" | sed 's/^/    /'
 	[ "$(jq -r .state <<<"$rec")" = succeeded ] || return 1
+	# 9.6's doctor migrated the Codex primary to openai/gpt-5.5 on the
+	# Codex harness (agentRuntime codex), the right runtime for a Codex
+	# login; offline the codex plugin cannot be installed (fixtures
+	# README), so for this turn the model runs on OpenClaw's own runtime,
+	# as in scenarios 2 and 3 (a models.* change the gateway applies live).
+	check "$NEW's doctor put the migrated Codex primary on the Codex harness" \
+		jqe '.agents.defaults.models["openai/gpt-5.5"].agentRuntime.id == "codex"' "$c/state/openclaw.json"
+	oc "$c" config set 'agents.defaults.models["openai/gpt-5.5"].agentRuntime' '{"id":"openclaw"}' \
+		>"$c/own-runtime.out" 2>&1
+	sleep 3
 	turn "$c" turn1
 	check "a real turn on $NEW whose primary gets 401 is answered (exit $turn_rc, $turn_secs s)" \
 		grep -q 'hello from fallback' "$c/turn1.out"
