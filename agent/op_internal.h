@@ -44,6 +44,7 @@ struct run {
 	char *import_prev;    /* <state_dir>.pre-import-<id>: the replaced state */
 	/* upgrade rehearsal */
 	json_t *rehearsal_ws; /* [[live workspace, its rehearsal copy], ...] */
+	char *rehearsal_state; /* the copy's state dir */
 	char config_sum[65];
 };
 

@@ -385,6 +385,36 @@ validate_with(struct run *r, const struct ck_gateway_conf *tgw, struct ck_error 
 	return rc;
 }
 
+/* Every string value that starts with the directory from starts with to
+ * instead. */
+static void
+unprefix(json_t *v, const char *from, const char *to)
+{
+	size_t n = strlen(from), i;
+	const char *key;
+	json_t *it;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, it) {
+			const char *s = json_string_value(it);
+
+			if (s != NULL && strncmp(s, from, n) == 0 && (s[n] == '/' || s[n] == '\0'))
+				json_object_set_new(v, key, json_sprintf("%s%s", to, s + n));
+			else
+				unprefix(it, from, to);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, it) {
+			const char *s = json_string_value(it);
+
+			if (s != NULL && strncmp(s, from, n) == 0 && (s[n] == '/' || s[n] == '\0'))
+				json_array_set_new(v, i, json_sprintf("%s%s", to, s + n));
+			else
+				unprefix(it, from, to);
+		}
+	}
+}
+
 /* The config as it would read at the live paths: the rehearsal's own
  * workspace copies, log and port mapped back; meta (timestamps a doctor
  * writes) left out. */
@@ -397,7 +427,12 @@ as_live(struct run *r, const json_t *config)
 	json_array_foreach(r->rehearsal_ws, i, m)
 		relocate(c, json_string_value(json_array_get(m, 1)),
 			 json_string_value(json_array_get(m, 0)), NULL);
+	/* Any other path a doctor wrote under the copy's state dir. */
+	if (r->rehearsal_state != NULL)
+		unprefix(c, r->rehearsal_state, r->inst.state_dir);
+	/* Records of the doctor's own run (2026.9.6 writes wizard.lastRunAt). */
 	json_object_del(c, "meta");
+	json_object_del(c, "wizard");
 	live_log = json_object_get(json_object_get(r->inst.config, "logging"), "file");
 	live_gw = json_object_get(json_object_get(r->inst.config, "gateway"), "port");
 	if (live_log != NULL)
@@ -418,8 +453,10 @@ ck_op_config_sum(struct run *r, const json_t *config)
 	json_t *c = r->rehearsal_ws ? as_live(r, config) : json_deep_copy(config);
 	char *text;
 
-	if (r->rehearsal_ws == NULL)
+	if (r->rehearsal_ws == NULL) {
 		json_object_del(c, "meta");
+		json_object_del(c, "wizard");
+	}
 	text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(c);
 	ck_sha256_hex(text ? text : "", text ? strlen(text) : 0, r->config_sum);
@@ -486,6 +523,8 @@ ck_op_upgrade_rehearse(struct run *r, struct ck_error *err)
 	ck_rm_rf(dir, NULL);
 	json_decref(r->rehearsal_ws);
 	r->rehearsal_ws = json_array();
+	free(r->rehearsal_state);
+	r->rehearsal_state = strdup(state);
 	if (port == 0) {
 		ck_error_set(err, "no spare loopback port for the rehearsal");
 		goto out;

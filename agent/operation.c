@@ -840,6 +840,7 @@ run_free(struct run *r)
 	free(r->import_stage);
 	free(r->import_prev);
 	json_decref(r->rehearsal_ws);
+	free(r->rehearsal_state);
 	free(r);
 }
 
