@@ -57,7 +57,7 @@ if [ "${SKIP_REAL:-0}" != 1 ]; then
 	set +e
 	{ real_suite upgrades; echo $? >build/real-a.rc; real_suite drill; echo $? >>build/real-a.rc; } &
 	a=$!
-	{ real_suite versions; echo $? >build/real-b.rc; real_suite scenarios; echo $? >>build/real-b.rc; } &
+	{ CK_E2E_JOBS=1 real_suite versions; echo $? >build/real-b.rc; real_suite scenarios; echo $? >>build/real-b.rc; } &
 	b=$!
 	wait "$a" "$b"
 	set -e
