@@ -336,6 +336,7 @@ read_agent_store(struct health *h, const char *agent_id)
 	char surface[160];
 	json_t *store, *state;
 	char *dir;
+	int rc;
 
 	if (str_eq(agent_id, h->default_agent))
 		snprintf(surface, sizeof(surface), "defaults");
@@ -348,6 +349,14 @@ read_agent_store(struct health *h, const char *agent_id)
 		store_unreadable(h, surface, &err);
 	else
 		add_store(h, store, state, surface, "auth-profiles.json");
+	json_decref(store);
+	json_decref(state);
+	/* 2026.6.35 - 2026.7.35 keep them in the agent's own database */
+	rc = ck_credentials_read_agent_db(dir, &store, &state, &err);
+	if (rc == -1)
+		store_unreadable(h, surface, &err);
+	else if (rc == 1)
+		add_store(h, store, state, surface, "openclaw-agent.sqlite");
 	json_decref(store);
 	json_decref(state);
 	free(dir);
@@ -666,8 +675,20 @@ logs_in(const struct health *h, const char *provider)
 	       (str_eq(provider, "openai") && h->unified);
 }
 
+/* `--force` (drop the provider's stale profiles before the new login)
+ * where the version has it; an unknown version is taken to be current. */
+static int
+login_force(const struct health *h)
+{
+	return h->inst->version == NULL ||
+	       ck_compat_has(h->inst->version, CK_FEAT_LOGIN_FORCE) != 0;
+}
+
 /* The command that replaces this credential; --force where the stale
- * profile would otherwise be picked up again. */
+ * profile would otherwise be picked up again. Another agent's store is
+ * named with the `models auth --agent ID` group option: every version
+ * parses it there, while `login|paste-* --agent` exists only from
+ * 2026.8 (2026.5.28 - 2026.7.35: "does not recognize option --agent"). */
 static void
 fix_for(const struct health *h, const json_t *e, char *buf, size_t n)
 {
@@ -676,21 +697,22 @@ fix_for(const struct health *h, const json_t *e, char *buf, size_t n)
 	const char *surface = jstr(e, "surface");
 	const char *st = jstr(e, "credential_status");
 
+	snprintf(buf, n, "openclaw models auth");
+	if (surface != NULL && strncmp(surface, "agent:", 6) == 0)
+		append_arg(buf, n, "--agent", surface + 6);
 	if (str_eq(type, "token")) {
-		snprintf(buf, n, "openclaw models auth paste-token");
+		strncat(buf, " paste-token", n - strlen(buf) - 1);
 		append_arg(buf, n, "--provider", provider);
 		append_arg(buf, n, "--profile-id", jstr(e, "profile"));
 	} else if (str_eq(type, "oauth") || (type == NULL && logs_in(h, provider))) {
-		snprintf(buf, n, "openclaw models auth login");
+		strncat(buf, " login", n - strlen(buf) - 1);
 		append_arg(buf, n, "--provider", provider);
-		if (str_eq(st, "expired"))
+		if (str_eq(st, "expired") && login_force(h))
 			strncat(buf, " --force", n - strlen(buf) - 1);
 	} else {
-		snprintf(buf, n, "openclaw models auth paste-api-key");
+		strncat(buf, " paste-api-key", n - strlen(buf) - 1);
 		append_arg(buf, n, "--provider", provider);
 	}
-	if (surface != NULL && strncmp(surface, "agent:", 6) == 0)
-		append_arg(buf, n, "--agent", surface + 6);
 }
 
 static enum ck_severity

@@ -1,5 +1,6 @@
 /* Reading OpenClaw's credential stores as they are on disk: the legacy
- * auth-profiles.json / auth-state.json pair, the 2026.7+ rows in
+ * auth-profiles.json / auth-state.json pair, the rows of the agent's
+ * openclaw-agent.sqlite (2026.6.35 - 2026.7.35), the 2026.8+ rows in
  * state/openclaw.sqlite, and the JSON `openclaw models status` prints.
  * Only reads; what the stores mean is credentials.c's business. */
 #include <errno.h>
@@ -70,13 +71,12 @@ ck_credentials_read_json(const char *agent_dir, json_t **store, json_t **state,
 	return 0;
 }
 
-/* 1 when the row exists (*out set), 0 when not, -1 on error. */
+/* One JSON object cell, selected by `sql` with ?1 = key. 1 when the row
+ * exists (*out set), 0 when not, -1 on error. */
 static int
-read_row(struct ck_sqlite_ro *ro, const char *key, json_t **out,
-	 struct ck_error *err)
+read_cell(struct ck_sqlite_ro *ro, const char *sql, const char *table,
+	  const char *key, json_t **out, struct ck_error *err)
 {
-	static const char sql[] =
-		"SELECT value_json FROM config_machine_state WHERE state_key = ?1";
 	sqlite3_stmt *st = NULL;
 	json_error_t jerr;
 	const char *text;
@@ -97,20 +97,19 @@ read_row(struct ck_sqlite_ro *ro, const char *key, json_t **out,
 	if (*out == NULL || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		ck_error_set(err, "%s: row %s of config_machine_state is not a "
-			     "JSON object (column %d)", ro->path, key,
-			     text ? jerr.column : 0);
+		ck_error_set(err, "%s: row %s of %s is not a JSON object (column %d)",
+			     ro->path, key, table, text ? jerr.column : 0);
 		return -1;
 	}
 	return 1;
 }
 
-/* Read-only under a deadline (sqlite_ro.h): a live gateway's newest rows
- * (a key pasted a moment ago) are still in its WAL, and a file that is
- * not OpenClaw's may hold a view that never finishes. */
-int
-ck_credentials_read_sqlite(const char *db_path, json_t **store, json_t **state,
-			   struct ck_error *err)
+/* The store cell and, when there is a store, the state cell of one
+ * database: 1, 0 (no file, table or store row) or -1. */
+static int
+read_pair(const char *db_path, const char *store_table, const char *store_sql,
+	  const char *store_key, const char *state_table, const char *state_sql,
+	  const char *state_key, json_t **store, json_t **state, struct ck_error *err)
 {
 	struct ck_sqlite_ro ro;
 	int rc;
@@ -120,15 +119,66 @@ ck_credentials_read_sqlite(const char *db_path, json_t **store, json_t **state,
 	rc = ck_sqlite_ro_open(&ro, db_path, CK_SQLITE_RO_BUDGET_MS, err);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
-	rc = ck_sqlite_ro_table(&ro, "config_machine_state", err);
+	rc = ck_sqlite_ro_table(&ro, store_table, err);
 	if (rc == 1)
-		rc = read_row(&ro, "authProfiles.store", store, err);
-	if (rc == 1 && read_row(&ro, "authProfiles.state", state, err) == -1) {
+		rc = read_cell(&ro, store_sql, store_table, store_key, store, err);
+	if (rc == 1 && strcmp(state_table, store_table) != 0) {
+		int has = ck_sqlite_ro_table(&ro, state_table, err);
+
+		if (has == -1)
+			rc = -1;
+		else if (has == 0)
+			state_sql = NULL;
+	}
+	if (rc == 1 && state_sql != NULL &&
+	    read_cell(&ro, state_sql, state_table, state_key, state, err) == -1)
+		rc = -1;
+	if (rc == -1) {
 		json_decref(*store);
 		*store = NULL;
-		rc = -1;
 	}
 	ck_sqlite_ro_close(&ro);
+	return rc;
+}
+
+/* Read-only under a deadline (sqlite_ro.h): a live gateway's newest rows
+ * (a key pasted a moment ago) are still in its WAL, and a file that is
+ * not OpenClaw's may hold a view that never finishes. */
+int
+ck_credentials_read_sqlite(const char *db_path, json_t **store, json_t **state,
+			   struct ck_error *err)
+{
+	static const char sql[] =
+		"SELECT value_json FROM config_machine_state WHERE state_key = ?1";
+
+	return read_pair(db_path, "config_machine_state", sql, "authProfiles.store",
+			 "config_machine_state", sql, "authProfiles.state", store, state, err);
+}
+
+/* 2026.6.35 - 2026.7.35 (what the versions tier saw; 2026.8 moved the
+ * store into the state db): tables auth_profile_store / auth_profile_state
+ * of the agent's own openclaw-agent.sqlite, one row each under the key
+ * "primary" (the package's PRIMARY_ROW_KEY), the JSON of
+ * auth-profiles.json / auth-state.json. */
+int
+ck_credentials_read_agent_db(const char *agent_dir, json_t **store, json_t **state,
+			     struct ck_error *err)
+{
+	char *path = ck_path_join(agent_dir, "openclaw-agent.sqlite");
+	int rc;
+
+	*store = NULL;
+	*state = NULL;
+	if (path == NULL) {
+		ck_error_set(err, "%s: out of memory", agent_dir);
+		return -1;
+	}
+	rc = read_pair(path, "auth_profile_store",
+		       "SELECT store_json FROM auth_profile_store WHERE store_key = ?1",
+		       "primary", "auth_profile_state",
+		       "SELECT state_json FROM auth_profile_state WHERE state_key = ?1",
+		       "primary", store, state, err);
+	free(path);
 	return rc;
 }
 

@@ -12,10 +12,13 @@
  *   (2026.6.1 doctor turns codex/gpt-5.5 into openai/gpt-5.5). Doctor
  *   also pins agentRuntime per model; we leave that to the target's own
  *   doctor, which the upgrade runs on the staged state first.
- * - Per-agent shape: 2026.9.6 writes agents.entries.<id>; 5.28 and 6.1
- *   write neither shape in the fixtures and document agents.list[]. We
- *   keep the shape the live config uses; with none we use list before
- *   2026.9 and entries from 2026.9 (the first version seen with it). */
+ * - Per-agent shape: 2026.9.1 and 9.6 write agents.entries.<id>; 8.2
+ *   accepts it and moves agents.list there; 7.35 and older refuse it and
+ *   document agents.list[]. We keep the shape the live config uses; with
+ *   none, the one the target's row says (CK_FEAT_AGENTS_ENTRIES). A
+ *   roster made from nothing keeps the implicit default agent main, and
+ *   a keyed roster of several agents gets the owner the target's doctor
+ *   writes (CK_FEAT_AGENTS_OWNERSHIP). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -750,6 +753,63 @@ do_defaults(struct gen *g, const json_t *settings, struct ck_error *err)
 	return rc;
 }
 
+/* OpenClaw's implicit default agent: a config without agents.list or
+ * agents.entries has this one agent. */
+#define DEFAULT_AGENT_ID "main"
+
+/* A roster made from nothing starts with main. A roster of the new agent
+ * alone makes that agent the default, and main's credentials and sessions
+ * (agents/main/) are no longer used: 2026.5.28 and 2026.8.2 `agents list`
+ * call the new agent isDefault, `models status` reads agents/<it>/agent. */
+static int
+keep_default_agent(struct gen *g, const char *roster)
+{
+	return plan_add(g, "agent:" DEFAULT_AGENT_ID, "agent", DEFAULT_AGENT_ID, "kept", NULL,
+			0, NULL, "the instance's implicit default agent is written first into "
+			"the new %s, so it stays the default agent (its credentials and "
+			"sessions are under agents/" DEFAULT_AGENT_ID ")", roster);
+}
+
+static void
+set_owner(json_t *defaults, const char *key, const char *owner)
+{
+	json_t *o = ensure_object(defaults, key);
+
+	if (o != NULL && json_object_get(o, "agentId") == NULL)
+		json_object_set_new(o, "agentId", json_string(owner));
+}
+
+/* From 2026.8.1 a keyed roster of several agents needs an owner ("multi-
+ * agent rosters require agents.ownership=\"explicit\" or one legacy
+ * default=true marker"). The version's own doctor (8.2, 9.6) writes
+ * ownership "explicit" with the default agent as systemAgent and
+ * heartbeat agent; the generator writes the same. */
+static int
+own_roster(struct gen *g, json_t *agents, json_t *entries)
+{
+	const char *key, *owner;
+	json_t *defaults, *v;
+
+	if (ck_compat_has(g->opts->target_version, CK_FEAT_AGENTS_OWNERSHIP) != 1 ||
+	    json_object_size(entries) < 2 || json_object_get(agents, "ownership") != NULL)
+		return 0;
+	json_object_foreach(entries, key, v)
+		if (json_is_true(json_object_get(v, "default")))
+			return 0; /* owned by the legacy marker; the doctor migrates it */
+	owner = json_object_get(entries, DEFAULT_AGENT_ID) != NULL ? DEFAULT_AGENT_ID :
+		json_object_iter_key(json_object_iter(entries));
+	defaults = ensure_object(agents, "defaults");
+	if (defaults == NULL || json_object_set_new(agents, "ownership", json_string("explicit")) < 0)
+		return -1;
+	set_owner(defaults, "systemAgent", owner);
+	set_owner(defaults, "heartbeat", owner);
+	return plan_add(g, "agents", "roster", "ownership", "added", "explicit", 0, NULL,
+			"agents.entries holds %zu agents: agents.ownership \"explicit\" with "
+			"agents.defaults.systemAgent and heartbeat agentId %s, as OpenClaw %s's "
+			"doctor writes (a roster without an owner is refused)",
+			json_object_size(entries), owner, g->opts->target_version);
+}
+
 /* The agent's config object in the shape the live config uses (or, with
  * none, the shape the target version writes); created when absent. */
 static json_t *
@@ -778,14 +838,30 @@ agent_holder(struct gen *g, const char *id, int *created, struct ck_error *err)
 	it = json_object();
 	if (json_is_object(entries) ||
 	    (list == NULL && ck_compat_has(g->opts->target_version, CK_FEAT_AGENTS_ENTRIES) == 1)) {
+		int fresh = entries == NULL;
+
 		entries = ensure_object(agents, "entries");
-		if (entries == NULL || json_object_set_new(entries, id, it) < 0)
+		if (entries == NULL)
 			goto bad;
+		if (fresh && strcmp(id, DEFAULT_AGENT_ID) != 0) {
+			json_object_set_new(entries, DEFAULT_AGENT_ID, json_object());
+			keep_default_agent(g, "agents.entries");
+		}
+		if (json_object_set_new(entries, id, it) < 0)
+			goto bad;
+		if (own_roster(g, agents, entries) < 0) {
+			ck_error_set(err, "out of memory");
+			return NULL;
+		}
 		return it;
 	}
 	if (list == NULL) {
 		list = json_array();
 		json_object_set_new(agents, "list", list);
+		if (strcmp(id, DEFAULT_AGENT_ID) != 0) {
+			json_array_append_new(list, json_pack("{s:s}", "id", DEFAULT_AGENT_ID));
+			keep_default_agent(g, "agents.list");
+		}
 	}
 	if (!json_is_array(list))
 		goto bad;
@@ -918,6 +994,27 @@ update_model_maps(struct gen *g)
 		json_object_set_new(policy, "allow", rebuilt_allow_list(g, allow));
 }
 
+/* ---- meta ---- */
+
+/* From 2026.8.1-beta.1 meta.lastTouchedAt lives in the state db and a
+ * config that carries it is refused ("meta: Unrecognized key
+ * \"lastTouchedAt\"", 8.2, 9.1, 9.6); the target's doctor drops it, so a
+ * config generated for such a target leaves it out too. */
+static int
+drop_moved_meta(struct gen *g)
+{
+	json_t *meta = json_object_get(g->cfg, "meta");
+
+	if (ck_compat_has(g->opts->target_version, CK_FEAT_TOUCHED_AT_IN_DB) != 1 ||
+	    json_object_get(meta, "lastTouchedAt") == NULL)
+		return 0;
+	json_object_del(meta, "lastTouchedAt");
+	return plan_add(g, "instance", "meta", "meta.lastTouchedAt", "dropped", NULL, 0,
+			"MOVED_TO_STATE_DB", "OpenClaw %s keeps it in its state database "
+			"and refuses a config that still carries it",
+			g->opts->target_version);
+}
+
 /* ---- entry point ---- */
 
 int
@@ -960,6 +1057,10 @@ ck_generate(const json_t *live, const json_t *settings,
 	    do_agents(&g, settings, err) < 0)
 		goto fail;
 	update_model_maps(&g);
+	if (drop_moved_meta(&g) < 0) {
+		ck_error_set(err, "out of memory");
+		goto fail;
+	}
 	json_decref(g.listings);
 	json_decref(g.chain_refs);
 	*out_config = g.cfg;

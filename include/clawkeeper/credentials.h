@@ -24,7 +24,8 @@
  * `models status` counts it), in_use (a model chain needs the provider),
  * expires_at (ISO 8601 or null), expires_in_s, fingerprint, cooldown_until,
  * reason, surface ("defaults" | "agent:<id>"), source ("auth-profiles.json"
- * | "openclaw.sqlite" | "openclaw.json" | "models status").
+ * | "openclaw-agent.sqlite" | "openclaw.sqlite" | "openclaw.json" |
+ * "models status").
  * Extra finding codes next to CREDENTIAL_{EXPIRED,EXPIRING,MISSING,COOLDOWN}:
  * CREDENTIAL_STORE_UNREADABLE and CREDENTIAL_STATUS_UNAVAILABLE (the binary
  * failed; the files were read instead). */
@@ -50,6 +51,13 @@ int ck_credentials_read_json(const char *agent_dir, json_t **store,
  * not JSON. */
 int ck_credentials_read_sqlite(const char *db_path, json_t **store,
 			       json_t **state, struct ck_error *err);
+
+/* Reads the "primary" rows of auth_profile_store / auth_profile_state in
+ * <agent_dir>/openclaw-agent.sqlite, where 2026.6.35 - 2026.7.35 keep the
+ * credentials (same JSON as auth-profiles.json / auth-state.json), the
+ * same way. Returns as ck_credentials_read_sqlite. */
+int ck_credentials_read_agent_db(const char *agent_dir, json_t **store,
+				 json_t **state, struct ck_error *err);
 
 /* The object printed by `openclaw models status --json`, tolerating ANSI
  * colour codes and banner lines before it and text after it. NULL with a

@@ -209,6 +209,7 @@ case_load(struct tcase *tc, const char *name)
 
 		copy_if_exists(src, "auth-profiles.json", agent_dir);
 		copy_if_exists(src, "auth-state.json", agent_dir);
+		copy_if_exists(src, "openclaw-agent.sqlite", agent_dir);
 		free(src);
 	}
 	if (json_object_get(tc->spec, "sqlite_rows") != NULL) {
@@ -450,6 +451,7 @@ run_case(const char *name, int with_binary)
 		/* every profile the capture lists now comes from the binary */
 		json_array_foreach(entries, i, e)
 			if (strcmp(field(e, "source"), "auth-profiles.json") == 0 ||
+			    strcmp(field(e, "source"), "openclaw-agent.sqlite") == 0 ||
 			    strcmp(field(e, "source"), "openclaw.sqlite") == 0)
 				fail_msg("%s: %s still from %s", name, field(e, "profile"),
 					 field(e, "source"));
@@ -485,15 +487,16 @@ static void
 test_cases_from_stores(void **state)
 {
 	(void)state;
-	/* 9 from 2026.5.28, 15 from 2026.6.1, 9 from 2026.9.6 */
-	assert_int_equal(each_case(run_case, 0), 33);
+	/* 9 from 2026.5.28, 15 from 2026.6.1, 9 from 2026.9.6, one each
+	 * from 2026.6.35 and 2026.7.35 (the agent's openclaw-agent.sqlite) */
+	assert_int_equal(each_case(run_case, 0), 35);
 }
 
 static void
 test_cases_from_binary(void **state)
 {
 	(void)state;
-	assert_int_equal(each_case(run_case, 1), 33);
+	assert_int_equal(each_case(run_case, 1), 35);
 	unsetenv("CK_FAKE_STATUS");
 	unsetenv("CK_FAKE_EXPECT_STATE");
 }
@@ -832,9 +835,12 @@ test_real_sqlite_from_backup(void **state)
 }
 
 /* A second agent with its own store: its profiles carry its surface and
- * the fix names the agent. */
+ * the fix names the agent, in a form the instance's version parses:
+ * `models auth --agent ID login` (the group option of every version;
+ * 2026.5.28 - 2026.7.35 refuse `login --agent`), and --force only from
+ * 2026.6.1 (2026.5.28: "does not recognize option --force"). */
 static void
-test_agent_surface(void **state)
+agent_surface_case(const char *version, const char *want_fix)
 {
 	char *tmp = make_tmp();
 	struct ck_instance inst;
@@ -845,11 +851,10 @@ test_agent_surface(void **state)
 	size_t i;
 	int seen = 0;
 
-	(void)state;
 	put_store(tmp, "main", "openclaw/2026.5.28/auth/s1-apikeys");
 	put_store(tmp, "work", "openclaw/2026.5.28/auth/s2-oauth-expired");
 	config = json_load_file(path, 0, NULL);
-	inst_init(&inst, tmp, config, "2026.5.28");
+	inst_init(&inst, tmp, config, version);
 	inst_add_agent(&inst, "work");
 	entries = ck_credentials_health(&inst, 1795467142000LL, findings);
 	e = entry_for(entries, "openai-codex:expired@example.com");
@@ -860,9 +865,7 @@ test_agent_surface(void **state)
 		if (strcmp(field(f, "code"), "CREDENTIAL_EXPIRED") == 0) {
 			seen = 1;
 			assert_string_equal(field(f, "surface"), "agent:work");
-			assert_string_equal(field(f, "fix"),
-				"openclaw models auth login --provider openai-codex"
-				" --force --agent work");
+			assert_string_equal(field(f, "fix"), want_fix);
 		}
 	assert_true(seen);
 	/* the main agent's profiles stay on the defaults surface */
@@ -874,6 +877,18 @@ test_agent_surface(void **state)
 	ck_rm_rf(tmp, &err);
 	free(path);
 	free(tmp);
+}
+
+static void
+test_agent_surface(void **state)
+{
+	(void)state;
+	agent_surface_case("2026.5.28",
+			   "openclaw models auth --agent work login --provider openai-codex");
+	agent_surface_case("2026.6.1",
+			   "openclaw models auth --agent work login --provider openai-codex --force");
+	agent_surface_case("2026.9.6",
+			   "openclaw models auth --agent work login --provider openai-codex --force");
 }
 
 /* Inline models.providers.<p>.apiKey: a key counts (fingerprint only), the

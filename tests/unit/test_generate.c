@@ -127,6 +127,8 @@ strip_owned(json_t *cfg, const json_t *keep_agents_from)
 	void *tmp;
 	size_t i;
 
+	/* dropped for targets that keep it in their state db */
+	json_object_del(json_object_get(cfg, "meta"), "lastTouchedAt");
 	json_object_del(defaults, "model");
 	json_object_del(defaults, "models");
 	json_object_del(json_object_get(defaults, "modelPolicy"), "allow");
@@ -161,6 +163,17 @@ strip_owned(json_t *cfg, const json_t *keep_agents_from)
 	if (keep_agents_from != NULL && json_object_get(live_agents, "entries") == NULL &&
 	    json_object_size(entries) == 0)
 		json_object_del(agents, "entries");
+	/* the owner of a keyed roster the generator grew to several agents */
+	if (keep_agents_from != NULL) {
+		json_t *live_defaults = json_object_get(live_agents, "defaults");
+
+		if (json_object_get(live_agents, "ownership") == NULL)
+			json_object_del(agents, "ownership");
+		if (json_object_get(live_defaults, "systemAgent") == NULL)
+			json_object_del(defaults, "systemAgent");
+		if (json_object_get(live_defaults, "heartbeat") == NULL)
+			json_object_del(defaults, "heartbeat");
+	}
 }
 
 static void
