@@ -196,11 +196,14 @@ out:
 	return rc;
 }
 
-static int copy_dir(const char *src, const char *dst, mode_t mode,
+static int copy_dir(const char *src, const char *dst, mode_t mode, int raw,
 		    struct ck_tree_stats *st, struct ck_error *err);
 
+/* raw: the tree is quiet (its owner stopped): every file byte for byte,
+ * databases and their -wal/-shm too, and no database is opened (opening
+ * one rewrites its -shm, which would change the source). */
 static int
-copy_entry(const char *src_dir, const char *dst_dir, const char *name,
+copy_entry(const char *src_dir, const char *dst_dir, const char *name, int raw,
 	   struct ck_tree_stats *st, struct ck_error *err)
 {
 	char *s = ck_path_join(src_dir, name);
@@ -215,7 +218,7 @@ copy_entry(const char *src_dir, const char *dst_dir, const char *name,
 		goto out;
 	}
 	if (S_ISDIR(sb.st_mode)) {
-		rc = copy_dir(s, d, sb.st_mode, st, err);
+		rc = copy_dir(s, d, sb.st_mode, raw, st, err);
 	} else if (S_ISLNK(sb.st_mode)) {
 		n = readlink(s, target, sizeof(target) - 1);
 		if (n < 0 || (target[n] = '\0', symlink(target, d)) < 0) {
@@ -224,11 +227,11 @@ copy_entry(const char *src_dir, const char *dst_dir, const char *name,
 		}
 		rc = 0;
 	} else if (S_ISREG(sb.st_mode)) {
-		if (is_sidecar(src_dir, name)) {
+		if (!raw && is_sidecar(src_dir, name)) {
 			rc = 0;
 			goto out;
 		}
-		if (ck_tree_is_sqlite(s)) {
+		if (!raw && ck_tree_is_sqlite(s)) {
 			rc = ck_tree_sqlite_copy(s, d, sb.st_mode, err);
 			st->databases++;
 		} else {
@@ -247,7 +250,7 @@ out:
 }
 
 static int
-copy_dir(const char *src, const char *dst, mode_t mode, struct ck_tree_stats *st,
+copy_dir(const char *src, const char *dst, mode_t mode, int raw, struct ck_tree_stats *st,
 	 struct ck_error *err)
 {
 	DIR *dir;
@@ -266,7 +269,7 @@ copy_dir(const char *src, const char *dst, mode_t mode, struct ck_tree_stats *st
 	while (rc == 0 && (de = readdir(dir)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		rc = copy_entry(src, dst, de->d_name, st, err);
+		rc = copy_entry(src, dst, de->d_name, raw, st, err);
 	}
 	closedir(dir);
 	if (rc == 0 && chmod(dst, mode & 07777) < 0) {
@@ -276,9 +279,9 @@ copy_dir(const char *src, const char *dst, mode_t mode, struct ck_tree_stats *st
 	return rc;
 }
 
-int
-ck_tree_copy(const char *src, const char *dst, struct ck_tree_stats *stats,
-	     struct ck_error *err)
+static int
+tree_copy(const char *src, const char *dst, int raw, struct ck_tree_stats *stats,
+	  struct ck_error *err)
 {
 	struct ck_tree_stats local = { 0 };
 	struct stat sb;
@@ -292,10 +295,17 @@ ck_tree_copy(const char *src, const char *dst, struct ck_tree_stats *stats,
 		ck_error_set(err, "%s: already exists", dst);
 		return -1;
 	}
-	rc = copy_dir(src, dst, sb.st_mode, stats ? stats : &local, err);
+	rc = copy_dir(src, dst, sb.st_mode, raw, stats ? stats : &local, err);
 	if (rc < 0)
 		ck_rm_rf(dst, NULL);
 	return rc;
+}
+
+int
+ck_tree_copy(const char *src, const char *dst, struct ck_tree_stats *stats,
+	     struct ck_error *err)
+{
+	return tree_copy(src, dst, 0, stats, err);
 }
 
 static int
@@ -376,10 +386,11 @@ ck_tree_set_aside(const char *live, const char *kept, struct ck_tree_stats *stat
 			return -1;
 		}
 	}
-	/* A copy a killed agent left half-made is made again. */
+	/* A copy a killed agent left half-made is made again. The kept tree
+	 * is quiet: copied byte for byte, never opened as a database. */
 	if (path_exists(live) && ck_rm_rf(live, err) < 0)
 		return -1;
-	return ck_tree_copy(kept, live, stats, err);
+	return tree_copy(kept, live, 1, stats, err);
 }
 
 int

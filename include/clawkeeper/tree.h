@@ -34,7 +34,9 @@ int ck_tree_sqlite_copy(const char *src_path, const char *dest, mode_t mode,
 int ck_tree_is_sqlite(const char *path);
 
 /* Moves live to kept (unless kept already exists: a second run after a
- * crash), then makes live a fresh copy of kept. The original tree is
+ * crash), then makes live a byte-for-byte copy of kept (its owner must
+ * have stopped: no database in kept is opened, so kept stays exactly as
+ * it was). The original tree is
  * never opened again by whoever changes live. */
 int ck_tree_set_aside(const char *live, const char *kept, struct ck_tree_stats *stats,
 		      struct ck_error *err);
