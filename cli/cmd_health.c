@@ -17,7 +17,7 @@ health_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: clawkeeper health [--state-dir D] [--config F] [--settings S]\n"
-		"                         [--openclaw BIN] [--log FILE] [--since T]\n"
+		"                         [--openclaw CMD] [--log FILE] [--since T]\n"
 		"                         [--fix-locks] [--json]\n"
 		"  --since T   decision-log window: ISO 8601, epoch ms, or 30m/2h/7d (default 24h)\n");
 }

@@ -21,7 +21,7 @@ plan_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: clawkeeper plan --settings S [--state-dir D] [--config F]\n"
-		"                       [--openclaw BIN] [--target-version V]\n"
+		"                       [--openclaw CMD] [--target-version V]\n"
 		"                       [--no-fetch] [--show-config] [--json]\n"
 		"  --target-version V  shape to generate for (default: the instance's\n"
 		"                      version, from BIN --version or meta.lastTouchedVersion)\n"
