@@ -501,7 +501,15 @@ boot_once(struct run *r, struct ck_gateway_conf *tgw, unsigned port, long long *
 	tgw->run_env = ck_gateway_argv_dup((char *const *)rehearsal_env);
 	if (ck_gateway_start(tgw, err) < 0)
 		return -1;
-	rc = ck_gateway_wait_ready(tgw, ck_compat_ready_timeout_ms(r->target), ready_ms, err);
+	{
+		/* The larger of what the version needs and what the host allows
+		 * its gateway (a busy host is slower). */
+		int want = ck_compat_ready_timeout_ms(r->target);
+		int conf = r->eng->conf->ready_timeout_ms ? r->eng->conf->ready_timeout_ms :
+			   r->eng->conf->gw->ready_timeout_ms;
+
+		rc = ck_gateway_wait_ready(tgw, conf > want ? conf : want, ready_ms, err);
+	}
 	if (ck_gateway_stop(tgw, &serr) < 0)
 		ck_log_warn("rehearsal: stopping the target gateway: %s", serr.msg);
 	add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
