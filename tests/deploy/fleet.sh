@@ -19,10 +19,12 @@ fleet_token() {
 }
 
 # A release dir whose bin/openclaw is the fake, saying `version`;
-# `fail` non-empty: its gateway does not start (verify fails).
-fleet_release() { # dir version [fail]
+# `fail_state` non-empty: its gateway does not start on that (live) state
+# dir, so the upgrade's rehearsal on a copy passes and its cutover fails
+# verification (rolled_back).
+fleet_release() { # dir version [fail_state]
 	local env=""
-	[ -n "${3:-}" ] && env="FAKE_OPENCLAW_GATEWAY_FAIL=1"
+	[ -n "${3:-}" ] && env="FAKE_OPENCLAW_FAIL_ON_STATE=$3"
 	mkdir -p "$1/$2/bin"
 	printf '#!/bin/sh\nFAKE_OPENCLAW_VERSION=%s %s exec %s "$@"\n' "$2" "$env" "$FAKE" \
 		>"$1/$2/bin/openclaw.tmp"
@@ -33,7 +35,7 @@ fleet_release() { # dir version [fail]
 # Makes the target release of agent i fail (1) or work (0) from now on.
 fleet_set_failing() { # i 0|1
 	local fail=""
-	[ "$2" = 1 ] && fail=1
+	[ "$2" = 1 ] && fail=$T/a$1/state
 	fleet_release "$T/a$1/releases" "$FLEET_TARGET" "$fail"
 }
 
