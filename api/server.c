@@ -616,11 +616,14 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 	srv->health = ck_health_cache_start(srv, err);
 	if (srv->health == NULL)
 		goto fail;
+	/* Recovery first: an operation accepted while an earlier agent's is
+	 * being settled would be rolled back under its own worker. Clients
+	 * that connect meanwhile wait in the listen backlog. */
+	if (ck_server_ops_start(srv, err) != 0)
+		goto fail;
 	if (start_daemon(srv, conf, err) != 0)
 		goto fail;
 	srv->listen_fd = -1; /* the daemon owns it now */
-	if (ck_server_ops_start(srv, err) != 0)
-		goto fail;
 	ck_log_info("listening on %s (port %d)", conf->listen, srv->port);
 	return srv;
 fail:
