@@ -328,14 +328,6 @@ expand_home(const char *p, const char *home)
 	return strdup(p);
 }
 
-static int
-under_dir(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
 static void
 add_workspace(json_t *out, const struct ck_instance *inst, const char *p, const char *home)
 {
@@ -347,13 +339,13 @@ add_workspace(json_t *out, const struct ck_instance *inst, const char *p, const 
 		return;
 	abs = expand_home(p, home);
 	if (abs == NULL || abs[0] != '/' || !ck_dir_exists(abs) ||
-	    under_dir(abs, inst->state_dir)) {
+	    ck_path_within(abs, inst->state_dir)) {
 		free(abs);
 		return;
 	}
 	json_array_foreach(out, i, v)
-		if (under_dir(abs, json_string_value(v)) ||
-		    under_dir(json_string_value(v), abs)) {
+		if (ck_path_within(abs, json_string_value(v)) ||
+		    ck_path_within(json_string_value(v), abs)) {
 			free(abs);
 			return;
 		}

@@ -227,7 +227,7 @@ relocate(json_t *config, const char *from, const char *to, const char *home)
 		if (ws == NULL)
 			continue;
 		abs = ws[0] == '~' && home ? ck_strdup_printf("%s%s", home, ws + 1) : strdup(ws);
-		if (abs != NULL && strncmp(abs, from, n) == 0 && (abs[n] == '/' || abs[n] == '\0'))
+		if (abs != NULL && ck_path_within(abs, from))
 			json_object_set_new(it, "workspace", json_sprintf("%s%s", to, abs + n));
 		free(abs);
 	}
@@ -343,7 +343,8 @@ rehearsal_copy(struct run *r, const char *dir, unsigned port, char **config_out,
 		json_array_append_new(r->rehearsal_ws, json_pack("[s,s]", json_string_value(v), to));
 		free(to);
 	}
-	if (strncmp(r->inst.config_path, r->inst.state_dir, sl) == 0 && r->inst.config_path[sl] == '/')
+	if (ck_path_within(r->inst.config_path, r->inst.state_dir) &&
+	    strcmp(r->inst.config_path, r->inst.state_dir) != 0)
 		*config_out = ck_path_join(state, r->inst.config_path + sl + 1);
 	else
 		*config_out = ck_path_join(state, "openclaw.json");
@@ -398,7 +399,7 @@ unprefix(json_t *v, const char *from, const char *to)
 		json_object_foreach(v, key, it) {
 			const char *s = json_string_value(it);
 
-			if (s != NULL && strncmp(s, from, n) == 0 && (s[n] == '/' || s[n] == '\0'))
+			if (s != NULL && ck_path_within(s, from))
 				json_object_set_new(v, key, json_sprintf("%s%s", to, s + n));
 			else
 				unprefix(it, from, to);
@@ -407,7 +408,7 @@ unprefix(json_t *v, const char *from, const char *to)
 		json_array_foreach(v, i, it) {
 			const char *s = json_string_value(it);
 
-			if (s != NULL && strncmp(s, from, n) == 0 && (s[n] == '/' || s[n] == '\0'))
+			if (s != NULL && ck_path_within(s, from))
 				json_array_set_new(v, i, json_sprintf("%s%s", to, s + n));
 			else
 				unprefix(it, from, to);

@@ -626,14 +626,6 @@ step_drill(struct run *r, struct ck_error *err)
 /* ---- rollback ---- */
 
 static int
-under_state_dir(const struct run *r, const char *path)
-{
-	size_t n = strlen(r->inst.state_dir);
-
-	return strncmp(path, r->inst.state_dir, n) == 0 && path[n] == '/';
-}
-
-static int
 step_rollback_restore(struct run *r, struct ck_error *err)
 {
 	const struct ck_opengine_conf *c = r->eng->conf;
@@ -655,7 +647,8 @@ step_rollback_restore(struct run *r, struct ck_error *err)
 	/* The config and credential files outside those trees (a regenerate's
 	 * whole change) come back from the snapshot, checked before the old
 	 * gateway starts writing again. */
-	if (r->kind == OP_REGENERATE || !under_state_dir(r, r->inst.config_path)) {
+	if (r->kind == OP_REGENERATE || !(ck_path_within(r->inst.config_path, r->inst.state_dir) &&
+				 strcmp(r->inst.config_path, r->inst.state_dir) != 0)) {
 		if (ck_snapshot_restore(r->snap_dir, err) < 0)
 			return -1;
 		if (ck_snapshot_matches(r->snap_dir, err) != 1) {

@@ -334,3 +334,11 @@ ck_path_join(const char *dir, const char *name)
 		dl--;
 	return ck_strdup_printf("%.*s/%s", (int)dl, dir, name);
 }
+
+int
+ck_path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}

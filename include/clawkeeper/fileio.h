@@ -29,6 +29,10 @@ int ck_rm_rf(const char *path, struct ck_error *err);
 int ck_file_copy(const char *src, const char *dst, struct ck_error *err);
 /* snprintf into a malloc'd string. */
 char *ck_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 1 when path is dir or lies below it (component-wise: /a/bc is not
+ * under /a/b). */
+int ck_path_within(const char *path, const char *dir);
+
 /* Join dir and name with one '/'. Caller frees. */
 char *ck_path_join(const char *dir, const char *name);
 
