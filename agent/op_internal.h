@@ -54,10 +54,6 @@ int ck_op_verify_gateway(struct run *r, const char *want_version, int check_chai
 			 struct ck_error *err);
 char **ck_op_openclaw_argv(struct run *r, const char *version);
 
-/* The generated config of a target that keeps meta.lastTouchedAt in its
- * database must not carry it. */
-void ck_op_drop_moved_meta(json_t *config, const char *target);
-
 /* op_upgrade.c: rehearsal and cutover. */
 /* sha256 of a config as it reads at the live paths, meta left out. */
 const char *ck_op_config_sum(struct run *r, const json_t *config);

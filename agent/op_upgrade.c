@@ -478,7 +478,6 @@ generate_into(struct run *r, const char *config_path, struct ck_error *err)
 	gopts.target_version = r->target;
 	gopts.no_fetch = 1;
 	if (ck_generate(doctored, r->settings, &gopts, &out, &plan, err) == 0) {
-		ck_op_drop_moved_meta(out, r->target);
 		rc = write_config(config_path, out, err);
 		if (rc == 0)
 			json_object_set_new(r->op, "rehearsed_config_sha256",

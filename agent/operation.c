@@ -241,18 +241,6 @@ step_stage(struct run *r, struct ck_error *err)
 	return 0;
 }
 
-/* 2026.7 moved meta.lastTouchedAt into its state db and rejects a config
- * that still carries it ("meta: Unrecognized key"); its own doctor drops
- * it, so a config generated for such a target must not carry it either. */
-void
-ck_op_drop_moved_meta(json_t *config, const char *target)
-{
-	json_t *meta = json_object_get(config, "meta");
-
-	if (json_is_object(meta) && ck_compat_has(target, CK_FEAT_TOUCHED_AT_IN_DB) == 1)
-		json_object_del(meta, "lastTouchedAt");
-}
-
 static int
 step_generate(struct run *r, struct ck_error *err)
 {
@@ -264,7 +252,6 @@ step_generate(struct run *r, struct ck_error *err)
 	gopts.no_fetch = r->kind == OP_IMPORT;
 	if (ck_generate(r->inst.config, r->settings, &gopts, &r->new_config, &plan, err) < 0)
 		return -1;
-	ck_op_drop_moved_meta(r->new_config, r->target);
 	r->new_text = ck_config_dump(r->new_config);
 	json_object_set_new(r->op, "plan", plan);
 	json_object_set_new(r->op, "diff", ck_config_diff(r->inst.config, r->new_config));
