@@ -1104,10 +1104,20 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 	snprintf(eng->running, sizeof(eng->running), "%s",
 		 json_string_value(json_object_get(op, "id")));
 	pthread_mutex_unlock(&eng->lock);
-	if (async && pthread_create(&tid, NULL, worker, r) == 0) {
-		pthread_detach(tid);
-		*op_out = op;
-		return CK_SUBMIT_CREATED;
+	if (async) {
+		/* The caller gets its own copy: the worker changes r->op from the
+		 * moment it starts, and jansson objects are not safe to read while
+		 * another thread writes them (the 202 body was once serialised
+		 * while the worker freed a step under it). */
+		json_t *snapshot = json_deep_copy(op);
+
+		if (snapshot != NULL && pthread_create(&tid, NULL, worker, r) == 0) {
+			pthread_detach(tid);
+			json_decref(op);
+			*op_out = snapshot;
+			return CK_SUBMIT_CREATED;
+		}
+		json_decref(snapshot);
 	}
 	run_operation(r);
 	json_decref(op);

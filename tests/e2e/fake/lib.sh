@@ -9,13 +9,20 @@ FAKE=$SRC/tests/fake-openclaw/openclaw
 T=$(mktemp -d /tmp/ck-ops-XXXXXX)
 SERVE_PID=""
 cleanup() {
+	local rc=$?
+	# a failure of any kind (a set -e exit too) shows the agent's own words
+	if [ "$rc" != 0 ] && [ -z "${CK_FAILED_SHOWN:-}" ] && [ -f "$T/serve.log" ]; then
+		echo "--- serve.log (last 60 lines) after exit $rc"; tail -n 60 "$T/serve.log"
+	fi
+	[ -n "${WWW:-}" ] && kill "$WWW" 2>/dev/null
 	[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true
 	# the supervised gateway of a killed agent, if a test failed mid-way
 	[ -f "$T/work/gateway.pid" ] && kill -- -"$(cut -d" " -f1 "$T/work/gateway.pid")" 2>/dev/null || true
 	rm -rf "$T"
+	return "$rc"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -n 30 "$T/serve.log"; exit 1; }
+fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -n 30 "$T/serve.log"; CK_FAILED_SHOWN=1; exit 1; }
 pass() { echo "ok: $*"; }
 
 GW_PORT=$((20000 + RANDOM % 20000))

@@ -88,7 +88,7 @@ printf '#!/bin/sh\nFAKE_OPENCLAW_VERSION=2026.11.1 exec %s "$@"\n' "$FAKE" >"$T/
 chmod 755 "$T/tarball/bin/openclaw"
 tar -czf "$T/www/r.tar.gz" -C "$T/tarball" bin
 node "$SRC/tests/e2e/fake/http-server.js" "$T/www" >"$T/www.port" &
-WWW=$!; trap 'kill $WWW 2>/dev/null; cleanup' EXIT
+WWW=$!   # cleanup stops it
 for _ in $(seq 1 50); do [ -s "$T/www.port" ] && break; sleep 0.1; done
 URL=http://127.0.0.1:$(cat "$T/www.port")/file/r.tar.gz
 before=$(sha)
