@@ -774,8 +774,21 @@ steps_for(enum op_kind k)
 	return regenerate_steps;
 }
 
+/* An ended operation leaves no staging behind: the staged config holds
+ * the instance's secrets and a rehearsal's copy can be as big as the
+ * instance. The journal record and the snapshot are what stay. */
 static void
-run_operation(struct run *r)
+clear_staging(struct run *r)
+{
+	struct ck_error err;
+
+	if (ck_rm_rf(r->stage_dir, &err) < 0)
+		ck_log_warn("operation %s: removing its staging: %s",
+			    json_string_value(json_object_get(r->op, "id")), err.msg);
+}
+
+static void
+run_steps(struct run *r)
 {
 	const struct step_def *s;
 	struct ck_error err;
@@ -799,6 +812,13 @@ run_operation(struct run *r)
 	json_object_set_new(r->op, "result", json_pack("{s:b, s:s, s:s}", "ok", 1,
 		"message", r->upgrade ? "upgraded" : "regenerated", "version", r->target));
 	ck_op_journal(r);
+}
+
+static void
+run_operation(struct run *r)
+{
+	run_steps(r);
+	clear_staging(r);
 }
 
 /* ---- engine ---- */
@@ -1197,6 +1217,7 @@ recover_one(struct ck_opengine *eng, json_t *op)
 			r->from_release = strdup(json_string_value(json_object_get(rb, "release")));
 		rollback(r, "the agent stopped during the operation; rolled back on restart");
 	}
+	clear_staging(r);
 	run_free(r);
 	return 0;
 }

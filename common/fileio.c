@@ -258,8 +258,12 @@ ck_rm_rf(const char *path, struct ck_error *err)
 	DIR *dir;
 	int rc = 0;
 
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		ck_error_set(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlink(path) < 0) {
 			ck_error_set(err, "%s: unlink: %s", path, strerror(errno));

@@ -34,6 +34,7 @@ jq -e '.agents.defaults.model.primary == "openai/gpt-5.5"' "$S/openclaw.json" >/
 jq -e '.steps[0].message == "regenerate 2026.6.1 -> 2026.6.1"' <<<"$rec" >/dev/null \
 	|| fail "regenerate: version not the release's: $(jq -c '.steps[0]' <<<"$rec")"
 jq -e '.drill.passed == true' <<<"$rec" >/dev/null || fail "regenerate: operations.drill is on but $(jq -c .drill <<<"$rec")"
+[ ! -e "$T/work/staging/$id" ] || fail "regenerate: staging left behind: $(find "$T/work/staging/$id" | head -3)"
 pass "regenerate: for the running release (6.1, not the config's 5.28): unified shape, exactly one restart, fallbacks back, drill ran"
 
 # --- upgrade: one restart, release switched, drill passed
@@ -58,6 +59,7 @@ rec=$(wait_op "$id")
 [ $(( $(gateway_runs) - runs0 )) = 0 ] || fail "broken release: the live gateway was started again"
 [ "$(pgrep -f "fake-gateway.js $S/openclaw.json" | head -1)" = "$gw_pid" ] || fail "broken release: the live gateway was stopped"
 [ "$(tree_sha)" = "$before" ] || fail "broken release: the state dir changed"
+[ -z "$(ls -A "$T/work/staging" 2>/dev/null)" ] || fail "broken release: staging left behind: $(ls "$T/work/staging")"
 jq -e '.result.message | test("rehearse: openclaw 2026.10.1 on a copy of the state: gateway exited")' <<<"$rec" >/dev/null ||
 	fail "broken release: message $(jq .result.message <<<"$rec")"
 pass "a release that cannot boot fails in rehearsal: failed, no restart, the live gateway never stopped, state byte-identical"
