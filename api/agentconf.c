@@ -359,7 +359,7 @@ parse_limits(struct parse *p, const json_t *lim, struct ck_agentconf *c)
 {
 	static const char *const keys[] = { "connection_timeout_s",
 	    "max_connections", "max_per_ip", "max_body_bytes",
-	    "max_header_bytes", NULL };
+	    "max_header_bytes", "max_upload_bytes_in_flight", NULL };
 
 	if (!json_is_object(lim)) {
 		bad(p, "limits: expected an object");
@@ -375,6 +375,8 @@ parse_limits(struct parse *p, const json_t *lim, struct ck_agentconf *c)
 	    &c->max_body_bytes);
 	get_uint(p, lim, "limits", "max_header_bytes", 4096, 1 << 20,
 	    &c->max_header_bytes);
+	get_uint(p, lim, "limits", "max_upload_bytes_in_flight", 1,
+	    1LL << 42, &c->max_upload_in_flight);
 }
 
 static void
@@ -396,6 +398,8 @@ set_defaults(struct ck_agentconf *c)
 	c->max_per_ip = 32;
 	c->max_body_bytes = 1024 * 1024;
 	c->max_header_bytes = 16384;
+	/* one archive of the largest size at a time per key or token */
+	c->max_upload_in_flight = (size_t)4 << 30;
 }
 
 struct ck_agentconf *

@@ -1,9 +1,12 @@
-/* Request authentication, default deny. Two schemes: HMAC request
- * signing for the control plane (keys from 0600 files, two may be active
- * for rotation, +-300 s skew, nonce replay cache) and bearer tokens with a
- * scope for people and scripts (the config stores only their SHA-256).
- * Canonical string (docs/api.md):
- *   METHOD \n request-target \n ts \n nonce \n hex(sha256(body)) */
+/* Request authentication, default deny, from the headers alone (before
+ * any body byte). Two schemes: HMAC request signing for the control plane
+ * (keys from 0600 files, two may be active for rotation, +-300 s skew, ts
+ * not before the agent's start, nonce replay cache) and bearer tokens
+ * with a scope for people and scripts (the config stores only their
+ * SHA-256). Canonical string (docs/api.md):
+ *   METHOD \n request-target \n ts \n nonce \n X-Content-SHA256
+ * where the declared body hash is then checked against the body. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,14 +171,77 @@ parse_hmac_params(const char *p, char *key_id, size_t key_id_len,
 	return seen == 15 ? 0 : -1;
 }
 
+/* One answer for every signature that does not verify, whether the key id
+ * is unknown or the MAC is wrong: a caller without a key must not learn
+ * which key ids exist. The audit line says which (auth_failure). */
+static enum MHD_Result
+deny_signature(struct ck_request *req, const char *why)
+{
+	return deny(req, 401, why, "%s", "signature does not verify: sign "
+	    "METHOD\\nPATH?QUERY\\nts\\nnonce\\nX-Content-SHA256 with a "
+	    "configured key (docs/api.md)");
+}
+
+/* 1 when the request carries a body: a Content-Length other than 0, or
+ * a chunked one. */
+static int
+has_body(struct ck_request *req)
+{
+	const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return te != NULL || (cl != NULL && strspn(cl, "0") != strlen(cl));
+}
+
+/* The signature covers the body through the hash the client declares, so
+ * it is verified before a byte of the body is read; the body is checked
+ * against the declared hash as it arrives (ck_auth_finish). */
+static int
+verify_signature(struct ck_request *req, const char *key_id,
+    enum MHD_Result *res)
+{
+	static const uint8_t no_key[32];
+	struct ck_agentconf *conf = ck_req_conf(req);
+	const struct ck_agentconf_key *key = NULL;
+	uint8_t mac[CK_SHA256_LEN];
+	char ts[24], *canon;
+	size_t i;
+	int ok;
+
+	for (i = 0; i < conf->n_keys; i++)
+		if (strcmp(conf->keys[i].id, key_id) == 0)
+			key = &conf->keys[i];
+	snprintf(ts, sizeof(ts), "%lld", req->ts);
+	canon = ck_strdup_printf("%s\n%s\n%s\n%s\n%s", req->method,
+	    req->raw_uri, ts, req->nonce, req->body_sha_declared);
+	if (canon == NULL) {
+		*res = ck_reply_error(req, 500, "internal", "%s", "out of memory");
+		return -1;
+	}
+	/* an unknown key costs the same MAC, so the time says nothing either */
+	if (key != NULL)
+		ck_hmac_sha256(key->key, key->key_len, canon, strlen(canon), mac);
+	else
+		ck_hmac_sha256(no_key, sizeof(no_key), canon, strlen(canon), mac);
+	free(canon);
+	ok = ck_secure_equal(mac, req->sig, sizeof(mac));
+	if (key == NULL || !ok) {
+		*res = deny_signature(req, key == NULL ? "unknown_key" :
+		    "bad_signature");
+		return -1;
+	}
+	req->hmac_key = key;
+	return 0;
+}
+
 static int
 begin_hmac(struct ck_request *req, const char *params, enum MHD_Result *res)
 {
-	struct ck_agentconf *conf = ck_req_conf(req);
 	char key_id[65], ts[24], sig_hex[65];
 	long long now_s = ck_clock_now_ms() / 1000;
-	char *end;
-	size_t i;
+	int rc;
 
 	if (parse_hmac_params(params, key_id, sizeof(key_id), ts, req->nonce,
 	    sig_hex) != 0 || !valid_chars(key_id, 1, 64, "._-") ||
@@ -187,19 +253,46 @@ begin_hmac(struct ck_request *req, const char *params, enum MHD_Result *res)
 		    "[A-Za-z0-9_-]>, signature=<64 hex>");
 		return -1;
 	}
-	req->ts = strtoll(ts, &end, 10);
-	for (i = 0; i < conf->n_keys; i++)
-		if (strcmp(conf->keys[i].id, key_id) == 0)
-			req->hmac_key = &conf->keys[i];
+	req->ts = strtoll(ts, NULL, 10);
 	snprintf(req->principal, sizeof(req->principal), "key:%s", key_id);
-	if (req->hmac_key == NULL) {
-		*res = deny(req, 401, "unknown_key", "unknown key id %s", key_id);
-		return -1;
-	}
 	if (req->ts > now_s + CK_API_MAX_SKEW_S ||
 	    req->ts < now_s - CK_API_MAX_SKEW_S) {
 		*res = deny(req, 401, "clock_skew", "%s", "ts is more than 300 s "
 		    "away from the agent's clock; check NTP on both sides");
+		return -1;
+	}
+	if (req->body_sha_declared[0] == '\0') {
+		if (has_body(req)) {
+			*res = deny(req, 401, "missing_content_sha256", "%s", "a "
+			    "signed request with a body must declare the body's "
+			    "SHA-256 in X-Content-SHA256 (64 hex) and sign it "
+			    "(docs/api.md)");
+			return -1;
+		}
+		memcpy(req->body_sha_declared, CK_API_EMPTY_SHA256,
+		    sizeof(req->body_sha_declared));
+	}
+	if (verify_signature(req, key_id, res) != 0)
+		return -1;
+	if (req->ts < req->srv->signed_from_s) {
+		*res = deny(req, 401, "signed_before_start", "%s", "ts is from "
+		    "before the agent started: it accepts only requests signed "
+		    "since then; sign again with the current time");
+		return -1;
+	}
+	/* only a verified request may take a nonce, so nobody can fill the
+	 * cache with guesses */
+	rc = nonce_remember(req->srv->nonces, key_id, req->nonce, now_s,
+	    req->ts + CK_API_MAX_SKEW_S + 1);
+	if (rc == 0) {
+		*res = deny(req, 401, "replayed_nonce", "%s", "nonce already used "
+		    "within the last 300 s: send a fresh nonce per request");
+		return -1;
+	}
+	if (rc < 0) {
+		req->auth_failure = "nonce_cache_full";
+		*res = ck_reply_error(req, 503, "busy", "%s", "too many signed "
+		    "requests in the replay window; retry shortly");
 		return -1;
 	}
 	req->scope = CK_SCOPE_OPERATE;
@@ -235,6 +328,29 @@ begin_bearer(struct ck_request *req, const char *token, enum MHD_Result *res)
 	return 0;
 }
 
+/* X-Content-SHA256, when sent, into req->body_sha_declared (lowercase). */
+static int
+declared_sha256(struct ck_request *req, enum MHD_Result *res)
+{
+	const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    CK_API_CONTENT_SHA256);
+	size_t i;
+
+	if (h == NULL)
+		return 0;
+	if (strlen(h) != CK_SHA256_HEX_LEN - 1 ||
+	    strspn(h, "0123456789abcdefABCDEF") != CK_SHA256_HEX_LEN - 1) {
+		*res = ck_reply_error(req, 400, "bad_content_sha256", "%s",
+		    CK_API_CONTENT_SHA256 ": expected the body's SHA-256 as 64 "
+		    "hex digits");
+		return -1;
+	}
+	for (i = 0; i < CK_SHA256_HEX_LEN - 1; i++)
+		req->body_sha_declared[i] = (char)tolower((unsigned char)h[i]);
+	req->body_sha_declared[i] = '\0';
+	return 0;
+}
+
 int
 ck_auth_begin(struct ck_request *req, enum MHD_Result *res)
 {
@@ -244,6 +360,8 @@ ck_auth_begin(struct ck_request *req, enum MHD_Result *res)
 
 	if (route->scope == CK_SCOPE_NONE)
 		return 0;
+	if (declared_sha256(req, res) != 0)
+		return -1;
 	h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 	if (h == NULL) {
@@ -275,46 +393,19 @@ ck_auth_begin(struct ck_request *req, enum MHD_Result *res)
 int
 ck_auth_finish(struct ck_request *req, enum MHD_Result *res)
 {
-	const struct ck_agentconf_key *key = req->hmac_key;
-	char body_hex[CK_SHA256_HEX_LEN], ts[24];
-	uint8_t mac[CK_SHA256_LEN];
-	char *canon;
-	int rc;
+	char body_hex[CK_SHA256_HEX_LEN];
 
-	if (key == NULL)
+	if (req->body_sha_declared[0] == '\0')
 		return 0;
 	if (req->upload_sha_hex[0] != '\0')
-		memcpy(body_hex, req->upload_sha_hex, sizeof(req->upload_sha_hex));
+		memcpy(body_hex, req->upload_sha_hex, sizeof(body_hex));
 	else
 		ck_sha256_hex(req->body ? req->body : "", req->body_len, body_hex);
-	snprintf(ts, sizeof(ts), "%lld", req->ts);
-	canon = ck_strdup_printf("%s\n%s\n%s\n%s\n%s", req->method,
-	    req->raw_uri, ts, req->nonce, body_hex);
-	if (canon == NULL) {
-		*res = ck_reply_error(req, 500, "internal", "%s", "out of memory");
-		return -1;
-	}
-	ck_hmac_sha256(key->key, key->key_len, canon, strlen(canon), mac);
-	free(canon);
-	if (!ck_secure_equal(mac, req->sig, sizeof(mac))) {
-		*res = deny(req, 401, "bad_signature", "%s", "signature does not "
-		    "match: sign METHOD\\nPATH?QUERY\\nts\\nnonce\\n"
-		    "hex(sha256(body)) with the key (docs/api.md)");
-		return -1;
-	}
-	/* only a verified request may take a nonce, so nobody can fill the
-	 * cache with guesses */
-	rc = nonce_remember(req->srv->nonces, key->id, req->nonce,
-	    ck_clock_now_ms() / 1000, req->ts + CK_API_MAX_SKEW_S + 1);
-	if (rc == 0) {
-		*res = deny(req, 401, "replayed_nonce", "%s", "nonce already used "
-		    "within the last 300 s: send a fresh nonce per request");
-		return -1;
-	}
-	if (rc < 0) {
-		req->auth_failure = "nonce_cache_full";
-		*res = ck_reply_error(req, 503, "busy", "%s", "too many signed "
-		    "requests in the replay window; retry shortly");
+	if (strcmp(body_hex, req->body_sha_declared) != 0) {
+		req->auth_failure = "content_sha256_mismatch";
+		*res = ck_reply_error(req, 400, "content_sha256_mismatch", "%s",
+		    "the body's SHA-256 is not the one " CK_API_CONTENT_SHA256
+		    " declared: nothing of it was kept");
 		return -1;
 	}
 	return 0;

@@ -20,7 +20,14 @@
 #include "clawkeeper/ops.h"
 
 #define CK_API_MAX_SKEW_S 300
+/* The SHA-256 of an empty body: what a signed request without a body and
+ * without X-Content-SHA256 is taken to declare. */
+#define CK_API_EMPTY_SHA256 \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define CK_API_NONCE_SLOTS 16384
+/* The header a client declares its body's SHA-256 in (hex); the HMAC
+ * signature covers it. */
+#define CK_API_CONTENT_SHA256 "X-Content-SHA256"
 
 struct ck_request;
 typedef enum MHD_Result (*ck_handler_fn)(struct ck_request *req);
@@ -49,6 +56,7 @@ struct ck_confref {
 struct ck_health_cache;
 struct ck_metrics;
 struct ck_nonce_cache;
+struct ck_upload_budget;
 
 struct ck_server {
 	struct MHD_Daemon *daemon;
@@ -60,7 +68,12 @@ struct ck_server {
 	struct ck_health_cache *health;
 	struct ck_metrics *metrics;
 	struct ck_nonce_cache *nonces;
+	struct ck_upload_budget *uploads;
 	long long started_ms;
+	/* the first ts a signed request may carry: requests signed before
+	 * this agent served could have been seen by an earlier one, whose
+	 * nonces are gone */
+	long long signed_from_s;
 	atomic_int inflight;
 	char *tls_cert_pem, *tls_key_pem, *tls_ca_pem;
 	/* Operations run against the config the server started with: the
@@ -92,6 +105,10 @@ struct ck_request {
 	unsigned long long upload_len;
 	struct ck_sha256_ctx *upload_sha;
 	char upload_sha_hex[CK_SHA256_HEX_LEN];
+	unsigned long long upload_reserved; /* bytes held in the principal's budget */
+	/* X-Content-SHA256 as lowercase hex, "" when not declared; a signed
+	 * request's signature covers it, so it is verified before the body */
+	char body_sha_declared[CK_SHA256_HEX_LEN];
 	/* auth */
 	char principal[96];           /* "key:<id>", "token:<name>", "" */
 	enum ck_scope scope;
@@ -131,14 +148,29 @@ enum MHD_Result ck_reply_error(struct ck_request *req, unsigned status,
 struct ck_confref *ck_server_conf_get(struct ck_server *srv);
 void ck_confref_put(struct ck_confref *cref);
 
-/* auth.c: checks the Authorization header before the body is read.
+/* auth.c: authenticates from the headers alone, before any body byte is
+ * read: the Authorization header, and for a signed request the signature
+ * over the declared body hash, the start-time floor and the nonce.
  * Returns 0 when the request may proceed to the body (or is open); else
  * a reply has been queued and its MHD result is in *result. */
 int ck_auth_begin(struct ck_request *req, enum MHD_Result *result);
-/* After the body: verifies the HMAC signature and records the nonce. */
+/* After the body: its SHA-256 is the one declared, when one was. */
 int ck_auth_finish(struct ck_request *req, enum MHD_Result *result);
 struct ck_nonce_cache *ck_nonce_cache_new(size_t slots);
 void ck_nonce_cache_free(struct ck_nonce_cache *nc);
+
+/* upload.c: archive bodies streamed to <work_dir>/uploads. admit checks
+ * the declared length against the upload cap, the principal's budget of
+ * bytes in flight and the free space, then opens the file; 0 or a reply
+ * queued (*result). end releases the budget and removes the file unless
+ * a handler took it. */
+struct ck_upload_budget *ck_upload_budget_new(void);
+void ck_upload_budget_free(struct ck_upload_budget *b);
+int ck_upload_admit(struct ck_request *req, enum MHD_Result *result);
+void ck_upload_take(struct ck_request *req, const char *data, size_t len);
+void ck_upload_close(struct ck_request *req);
+void ck_upload_discard(struct ck_request *req);
+void ck_upload_end(struct ck_request *req);
 
 /* health_cache.c */
 struct ck_health_cache *ck_health_cache_start(struct ck_server *srv,

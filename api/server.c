@@ -148,7 +148,6 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 }
 
 static int is_archive_upload(struct ck_request *req);
-static int upload_open(struct ck_request *req);
 
 static enum MHD_Result
 begin(struct ck_request *req, const char *url, const char *method)
@@ -184,17 +183,15 @@ begin(struct ck_request *req, const char *url, const char *method)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 		return queue(req, 405, resp, "application/json", NULL);
 	}
+	/* everything up to here is decided from the headers: nothing of the
+	 * body has been read, let alone stored */
 	if (ck_auth_begin(req, &res) != 0)
 		return res;
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (ck_routes[req->route_idx].upload && is_archive_upload(req)) {
-		if (cl != NULL && strtoull(cl, NULL, 10) > CK_API_MAX_UPLOAD)
-			return ck_reply_error(req, 413, "body_too_large", "the "
-			    "upload limit is %llu bytes", CK_API_MAX_UPLOAD);
-		if (upload_open(req) != 0)
-			return ck_reply_error(req, 503, "upload_unavailable",
-			    "%s", "cannot store the upload (see the agent log)");
+		if (ck_upload_admit(req, &res) != 0)
+			return res;
 		req->state = REQ_BODY;
 		return MHD_YES;
 	}
@@ -214,75 +211,6 @@ is_archive_upload(struct ck_request *req)
 	return ct != NULL && (strncasecmp(ct, "application/gzip", 16) == 0 ||
 	    strncasecmp(ct, "application/x-gzip", 18) == 0 ||
 	    strncasecmp(ct, "application/octet-stream", 24) == 0);
-}
-
-/* Archives are streamed to <work_dir>/uploads as they arrive and hashed
- * on the way (the HMAC covers the body's SHA-256): never whole in memory. */
-static int
-upload_open(struct ck_request *req)
-{
-	struct ck_agentconf *conf = ck_req_conf(req);
-	char *dir = ck_path_join(conf->ops.work_dir, "uploads");
-	struct ck_error err;
-
-	if (dir == NULL || ck_mkdir_p(dir, 0700, &err) != 0) {
-		ck_log_error("uploads: %s", dir ? err.msg : "out of memory");
-		free(dir);
-		return -1;
-	}
-	req->upload_path = ck_strdup_printf("%s/upload-XXXXXX", dir);
-	free(dir);
-	if (req->upload_path == NULL)
-		return -1;
-	req->upload_fd = mkostemp(req->upload_path, O_CLOEXEC);
-	if (req->upload_fd < 0) {
-		ck_log_error("%s: %s", req->upload_path, strerror(errno));
-		free(req->upload_path);
-		req->upload_path = NULL;
-		return -1;
-	}
-	req->upload_sha = ck_sha256_begin();
-	return req->upload_sha != NULL ? 0 : -1;
-}
-
-static void
-upload_take(struct ck_request *req, const char *data, size_t len)
-{
-	size_t off = 0;
-
-	if (req->body_too_big || req->upload_len + len > CK_API_MAX_UPLOAD) {
-		req->body_too_big = 1;
-		return;
-	}
-	while (off < len) {
-		ssize_t n = write(req->upload_fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ck_log_error("%s: write: %s", req->upload_path, strerror(errno));
-			req->body_too_big = 1;
-			return;
-		}
-		off += (size_t)n;
-	}
-	ck_sha256_update(req->upload_sha, data, len);
-	req->upload_len += len;
-}
-
-static void
-upload_close(struct ck_request *req)
-{
-	if (req->upload_sha != NULL) {
-		ck_sha256_end(req->upload_sha, req->upload_sha_hex);
-		req->upload_sha = NULL;
-	}
-	if (req->upload_fd >= 0) {
-		if (fsync(req->upload_fd) != 0)
-			ck_log_warn("%s: fsync: %s", req->upload_path, strerror(errno));
-		close(req->upload_fd);
-		req->upload_fd = -1;
-	}
 }
 
 static void
@@ -333,21 +261,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	case REQ_BODY:
 		if (*upload_data_size > 0) {
 			if (req->upload_fd >= 0)
-				upload_take(req, upload_data, *upload_data_size);
+				ck_upload_take(req, upload_data, *upload_data_size);
 			else
 				take_body(req, upload_data, *upload_data_size);
 			*upload_data_size = 0;
 			return MHD_YES;
 		}
-		upload_close(req);
-		if (req->body_too_big && req->upload_path != NULL)
+		ck_upload_close(req);
+		if (req->body_too_big && req->upload_path != NULL) {
+			ck_upload_discard(req);
 			return ck_reply_error(req, 413, "body_too_large", "the upload "
-			    "limit is %llu bytes", CK_API_MAX_UPLOAD);
+			    "was larger than its Content-Length or could not be "
+			    "stored (see the agent log)");
+		}
 		if (req->body_too_big)
 			return ck_reply_error(req, 413, "body_too_large", "the body "
 			    "limit is %zu bytes", ck_req_conf(req)->max_body_bytes);
-		if (ck_auth_finish(req, &res) != 0)
+		if (ck_auth_finish(req, &res) != 0) {
+			ck_upload_discard(req);
 			return res;
+		}
 		return ck_routes[req->route_idx].handler(req);
 	case REQ_WAIT_HEALTH:
 	case REQ_RESUMED:
@@ -424,16 +357,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		    strcmp(req->method, "HEAD") != 0))
 			audit(req);
 	}
+	ck_upload_end(req);
 	ck_confref_put(req->cref);
-	if (req->upload_sha != NULL)
-		ck_sha256_end(req->upload_sha, req->upload_sha_hex);
-	if (req->upload_fd >= 0)
-		close(req->upload_fd);
-	if (req->upload_path != NULL) {
-		/* a handler that keeps the upload takes the path */
-		unlink(req->upload_path);
-		free(req->upload_path);
-	}
 	free(req->raw_uri);
 	free(req->body);
 	free(req);
@@ -587,6 +512,22 @@ start_daemon(struct ck_server *srv, const struct ck_agentconf *c,
 	return 0;
 }
 
+/* Replay protection that survives a restart, persisting nothing: the
+ * nonces an earlier agent saw are gone, so a signed request is accepted
+ * only when its ts is from a whole second after this agent began to
+ * serve. Serving starts on that second's boundary, so no client that
+ * signs after it can connect is refused for it (ts has 1 s resolution). */
+static void
+wait_for_next_second(struct ck_server *srv)
+{
+	long long now = ck_clock_now_ms();
+
+	srv->signed_from_s = now / 1000 + 1;
+	/* and a little past it: time() reads a coarse clock that may lag a
+	 * tick behind */
+	usleep((useconds_t)(srv->signed_from_s * 1000 - now + 50) * 1000);
+}
+
 struct ck_server *
 ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 {
@@ -603,7 +544,8 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 	srv->listen_fd = -1;
 	srv->metrics = ck_metrics_new();
 	srv->nonces = ck_nonce_cache_new(CK_API_NONCE_SLOTS);
-	if (srv->metrics == NULL || srv->nonces == NULL) {
+	srv->uploads = ck_upload_budget_new();
+	if (srv->metrics == NULL || srv->nonces == NULL || srv->uploads == NULL) {
 		ck_error_set(err, "out of memory");
 		goto fail;
 	}
@@ -621,6 +563,7 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 	 * that connect meanwhile wait in the listen backlog. */
 	if (ck_server_ops_start(srv, err) != 0)
 		goto fail;
+	wait_for_next_second(srv);
 	if (start_daemon(srv, conf, err) != 0)
 		goto fail;
 	srv->listen_fd = -1; /* the daemon owns it now */
@@ -715,6 +658,7 @@ ck_server_stop(struct ck_server *srv)
 	}
 	ck_metrics_free(srv->metrics);
 	ck_nonce_cache_free(srv->nonces);
+	ck_upload_budget_free(srv->uploads);
 	ck_confref_put(srv->conf);
 	pthread_mutex_destroy(&srv->conf_lock);
 	free(srv->tls_cert_pem);

@@ -108,6 +108,12 @@ load_body(struct call *c, struct ck_error *err)
 	return 0;
 }
 
+static void
+body_sha256(const struct call *c, char hex[CK_SHA256_HEX_LEN])
+{
+	ck_sha256_hex(c->body ? c->body : "", c->body_len, hex);
+}
+
 static char *
 auth_header(const struct call *c, struct ck_error *err)
 {
@@ -135,7 +141,7 @@ auth_header(const struct call *c, struct ck_error *err)
 	    ck_random_bytes(rnd, sizeof(rnd)) != 0)
 		return NULL;
 	ck_hex_encode(rnd, sizeof(rnd), nonce);
-	ck_sha256_hex(c->body ? c->body : "", c->body_len, body_hex);
+	body_sha256(c, body_hex);
 	canon = ck_strdup_printf("%s\n%s\n%lld\n%s\n%s", c->method, c->path, ts,
 	    nonce, body_hex);
 	if (canon == NULL)
@@ -188,6 +194,17 @@ send_request(struct call *c, const char *auth)
 		url = ck_strdup_printf("%s%s", c->agent, c->path);
 	if (auth != NULL)
 		hl = curl_slist_append(hl, auth);
+	/* the agent checks the body against it, and a signature covers it, so
+	 * the signature is verified before the agent reads the body */
+	if (c->body != NULL || c->key_file != NULL) {
+		char hex[CK_SHA256_HEX_LEN], *h;
+
+		body_sha256(c, hex);
+		h = ck_strdup_printf("X-Content-SHA256: %s", hex);
+		if (h != NULL)
+			hl = curl_slist_append(hl, h);
+		free(h);
+	}
 	if (c->body != NULL && !has_header(c, "Content-Type"))
 		hl = curl_slist_append(hl, "Content-Type: application/json");
 	for (i = 0; i < c->n_headers; i++)

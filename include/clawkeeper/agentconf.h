@@ -51,6 +51,7 @@ struct ck_agentconf {
 	unsigned max_per_ip;
 	size_t max_body_bytes;
 	size_t max_header_bytes;
+	size_t max_upload_in_flight; /* per principal: upload bytes being received */
 	/* "operations" and "gateway": regenerate/upgrade/import (opconf.h) */
 	struct ck_opconf ops;
 };

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 #include "clawkeeper/agentconf.h"
 #include "clawkeeper/api.h"
+#include "clawkeeper/clock.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/log.h"
@@ -168,16 +170,27 @@ req(const char *method, const char *target, const char *body, ...)
 	return r;
 }
 
+/* X-Content-SHA256 of body, as a header line. */
+static void
+content_sha(char *out, size_t n, const char *body)
+{
+	char bh[CK_SHA256_HEX_LEN];
+
+	ck_sha256_hex(body ? body : "", body ? strlen(body) : 0, bh);
+	snprintf(out, n, "X-Content-SHA256: %s", bh);
+}
+
 static struct resp
 signed_req(const char *method, const char *target, const char *body,
     const char *extra)
 {
-	char auth[512], nonce[32];
+	char auth[512], nonce[32], sha[100];
 
 	fresh_nonce(nonce);
 	sign(auth, sizeof(auth), "k1", key1, method, target, (long long)time(NULL),
 	    nonce, body);
-	return req(method, target, body, auth, extra, NULL);
+	content_sha(sha, sizeof(sha), body);
+	return req(method, target, body, auth, sha, extra, NULL);
 }
 
 #define BEARER_READ "Authorization: Bearer " READ_TOKEN
@@ -288,6 +301,7 @@ agent_config_text(const char *listen, int with_k2)
 	    "   {\"name\":\"ops\",\"sha256\":\"%s\",\"scope\":\"operate\"}],\n"
 	    " \"instance\": {\"state_dir\":\"state\",\"settings_path\":\"settings.json\"},\n"
 	    " \"journal_dir\": \"journal\",\n"
+	    " \"operations\": {\"work_dir\":\"work\"},\n"
 	    " \"refresh_interval_s\": 3600,\n"
 	    " \"limits\": {\"connection_timeout_s\":1,\"max_connections\":64,"
 	    "\"max_per_ip\":32,\"max_body_bytes\":4096,\"max_header_bytes\":8192}\n"
@@ -695,8 +709,9 @@ test_auth_matrix(void **state)
 {
 	const char *path = "/v1/instance/health";
 	const char *body = "{\"primary\":\"openai-codex/gpt-5.5\"}";
+	const char *other = "{\"primary\":\"anthropic/claude-sonnet-4-6\"}";
 	long long now = (long long)time(NULL);
-	char auth[512], nonce[32];
+	char auth[512], nonce[32], sha[100];
 	struct resp r;
 
 	(void)state;
@@ -720,13 +735,39 @@ test_auth_matrix(void **state)
 	fresh_nonce(nonce);
 	sign(auth, sizeof(auth), "k1", key1, "GET", path, now - 1000, nonce, NULL);
 	expect_401(req("GET", path, NULL, auth, NULL), "skewed clock");
-	/* tampered body: signed one body, sent another */
+	/* tampered body: signed one body, sent another under its hash */
 	fresh_nonce(nonce);
 	sign(auth, sizeof(auth), "k1", key1, "PUT", "/v1/instance/settings", now,
 	    nonce, body);
-	expect_401(req("PUT", "/v1/instance/settings",
-	    "{\"primary\":\"anthropic/claude-sonnet-4-6\"}", auth, "If-Match: *",
-	    NULL), "tampered body");
+	content_sha(sha, sizeof(sha), body);
+	r = req("PUT", "/v1/instance/settings", other, auth, sha, "If-Match: *",
+	    NULL);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(error_code(&r), "content_sha256_mismatch");
+	free(r.body);
+	/* ... or declared the other body's hash the signature does not cover */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "PUT", "/v1/instance/settings", now,
+	    nonce, body);
+	content_sha(sha, sizeof(sha), other);
+	expect_401(req("PUT", "/v1/instance/settings", other, auth, sha,
+	    "If-Match: *", NULL), "declared hash not signed");
+	/* ... or declared none */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "PUT", "/v1/instance/settings", now,
+	    nonce, body);
+	r = req("PUT", "/v1/instance/settings", body, auth, "If-Match: *", NULL);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "X-Content-SHA256"));
+	free(r.body);
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "PUT", "/v1/instance/settings", now,
+	    nonce, "{}");
+	r = req("PUT", "/v1/instance/settings", "{}", auth, "If-Match: *",
+	    "X-Content-SHA256: not-hex", NULL);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(error_code(&r), "bad_content_sha256");
+	free(r.body);
 	/* a good request, then the same one replayed */
 	fresh_nonce(nonce);
 	sign(auth, sizeof(auth), "k1", key1, "GET", path, now, nonce, NULL);
@@ -855,6 +896,373 @@ test_unix_socket_and_reload(void **state)
 	    0);
 	free(sock);
 	free(listen);
+}
+
+/* ---- hostile requests, sent byte for byte on a raw socket ---- */
+
+static int
+raw_connect(int to_port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)to_port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void
+raw_send(int fd, const char *text)
+{
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* The number of whole responses (head, then a Content-Length body unless
+ * they answer HEAD) at the start of buf. */
+static int
+responses_in(const char *buf, size_t len, int head)
+{
+	const char *p = buf, *end = buf + len;
+	int n = 0;
+
+	for (;;) {
+		const char *hend = strstr(p, "\r\n\r\n");
+		const char *cl = strcasestr(p, "\r\nContent-Length:");
+		long body = 0;
+
+		if (hend == NULL)
+			return n;
+		if (cl != NULL && cl < hend && !head)
+			body = strtol(cl + 17, NULL, 10);
+		p = hend + 4 + body;
+		if (p > end)
+			return n;
+		n++;
+	}
+}
+
+/* Reads until `want` whole responses have arrived, the peer closes, or
+ * timeout_ms pass; returns the bytes read. */
+static size_t
+raw_read_as(int fd, char *buf, size_t n, int want, int timeout_ms, int head)
+{
+	long long until = ck_clock_mono_ms() + timeout_ms;
+	size_t got = 0;
+
+	buf[0] = '\0';
+	while (got + 1 < n && responses_in(buf, got, head) < want) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		long long left = until - ck_clock_mono_ms();
+		ssize_t r;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) != 1)
+			break;
+		r = read(fd, buf + got, n - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		buf[got] = '\0';
+	}
+	remember(buf, got);
+	return got;
+}
+
+static size_t
+raw_read(int fd, char *buf, size_t n, int want, int timeout_ms)
+{
+	return raw_read_as(fd, buf, n, want, timeout_ms, 0);
+}
+
+static int
+raw_status(const char *resp)
+{
+	int status = 0;
+
+	if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
+		return 0;
+	return status;
+}
+
+static int
+count_files(const char *dir)
+{
+	char *cmd = ck_strdup_printf("ls -A '%s' 2>/dev/null | wc -l", dir);
+	char out[32];
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	assert_non_null(f);
+	if (fgets(out, sizeof(out), f) != NULL)
+		n = atoi(out);
+	pclose(f);
+	free(cmd);
+	return n;
+}
+
+/* The head of an archive upload of `len` bytes (none of which is sent). */
+static char *
+upload_head(const char *auth, const char *sha_line, unsigned long long len)
+{
+	return ck_strdup_printf("POST /v1/imports HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/gzip\r\nContent-Length: %llu\r\n"
+	    "%s%s%s%s\r\n", len, auth, auth[0] ? "\r\n" : "", sha_line,
+	    sha_line[0] ? "\r\n" : "");
+}
+
+/* Sends a head that announces `len` body bytes and none of them; the
+ * answer must come from the head alone, fast. */
+static int
+head_only(int to_port, const char *auth, const char *sha_line,
+    unsigned long long len, char *resp, size_t n)
+{
+	char *head = upload_head(auth, sha_line, len);
+	long long t0 = ck_clock_mono_ms();
+	int fd = raw_connect(to_port), status;
+
+	raw_send(fd, head);
+	raw_read(fd, resp, n, 1, 3000);
+	status = raw_status(resp);
+	assert_true(ck_clock_mono_ms() - t0 < 2500);
+	close(fd);
+	free(head);
+	return status;
+}
+
+#define BIG_UPLOAD (252ULL << 20)
+
+/* 252 MiB announced, nothing sent: a bad signature, an unknown key, a
+ * signed upload without a declared hash and a bad token are all refused
+ * before the body, and nothing is stored. */
+static void
+test_upload_refused_before_body(void **state)
+{
+	char *uploads = ck_path_join(tmp, "work/uploads");
+	char auth[512], nonce[32], sha[100], resp[4096];
+	long long now = (long long)time(NULL);
+
+	(void)state;
+	content_sha(sha, sizeof(sha), "pretend archive");
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key2, "POST", "/v1/imports", now, nonce,
+	    "pretend archive");
+	assert_int_equal(head_only(port, auth, sha, BIG_UPLOAD, resp,
+	    sizeof(resp)), 401);
+	assert_non_null(strstr(resp, "\"unauthorized\""));
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k7", key1, "POST", "/v1/imports", now, nonce,
+	    "pretend archive");
+	assert_int_equal(head_only(port, auth, sha, BIG_UPLOAD, resp,
+	    sizeof(resp)), 401);
+	/* a correct signature over an undeclared body hash is not enough */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "POST", "/v1/imports", now, nonce,
+	    NULL);
+	assert_int_equal(head_only(port, auth, "", BIG_UPLOAD, resp,
+	    sizeof(resp)), 401);
+	assert_non_null(strstr(resp, "X-Content-SHA256"));
+	assert_int_equal(head_only(port, "Authorization: Bearer nope", "",
+	    BIG_UPLOAD, resp, sizeof(resp)), 401);
+	assert_int_equal(head_only(port, "", "", BIG_UPLOAD, resp, sizeof(resp)),
+	    401);
+	/* authenticated, but operations are off here: refused before it too */
+	assert_int_equal(head_only(port, BEARER_OP, "", BIG_UPLOAD, resp,
+	    sizeof(resp)), 503);
+	assert_non_null(strstr(resp, "operations_disabled"));
+	assert_int_equal(count_files(uploads), 0);
+	free(uploads);
+}
+
+/* An unknown key id and a wrong signature get the same answer, byte for
+ * byte, so the answer says nothing about which key ids exist; the
+ * agent's log tells them apart. */
+static void
+test_unknown_key_same_as_bad_signature(void **state)
+{
+	const char *path = "/v1/instance/health";
+	long long now = (long long)time(NULL);
+	char auth[512], nonce[32];
+	struct resp a, b;
+
+	(void)state;
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "nosuchkey", key1, "GET", path, now, nonce,
+	    NULL);
+	a = req("GET", path, NULL, auth, NULL);
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key2, "GET", path, now, nonce, NULL);
+	b = req("GET", path, NULL, auth, NULL);
+	assert_int_equal(a.status, 401);
+	assert_int_equal(b.status, 401);
+	assert_string_equal(a.body, b.body);
+	assert_null(strstr(a.body, "nosuchkey"));
+	assert_null(strstr(a.body, "unknown"));
+	free(a.body);
+	free(b.body);
+}
+
+/* A second server with operations on (exec driver, nothing runs): the
+ * admission of an upload by its head, and a body that is not the one
+ * declared. */
+static struct ck_server *
+start_ops_server(unsigned min_free_mb)
+{
+	char *text = ck_strdup_printf("{\n"
+	    " \"listen\": \"127.0.0.1:0\",\n"
+	    " \"hmac_keys\": [{\"id\":\"k1\",\"file\":\"k1.key\"}],\n"
+	    " \"instance\": {\"state_dir\":\"state\",\"settings_path\":"
+	    "\"settings.json\",\"openclaw_bin\":\"/bin/true\"},\n"
+	    " \"journal_dir\": \"ops-journal\",\n"
+	    " \"refresh_interval_s\": 3600,\n"
+	    " \"operations\": {\"work_dir\":\"ops-work\",\"min_free_mb\":%u},\n"
+	    " \"gateway\": {\"driver\":\"exec\",\"start\":[\"/bin/true\"],"
+	    "\"stop\":[\"/bin/true\"]},\n"
+	    " \"limits\": {\"connection_timeout_s\":2,"
+	    "\"max_upload_bytes_in_flight\":1048576}\n"
+	    "}\n", min_free_mb);
+	char *path = ck_path_join(tmp, "ops-agent.json");
+	struct ck_error err;
+	struct ck_agentconf *conf;
+	struct ck_server *s;
+
+	write_file(tmp, "ops-agent.json", text, 0600);
+	conf = ck_agentconf_load(path, NULL, &err);
+	if (conf == NULL)
+		fprintf(stderr, "ops agent config: %s\n", err.msg);
+	assert_non_null(conf);
+	s = ck_server_start(conf, &err);
+	if (s == NULL)
+		fprintf(stderr, "ops server: %s\n", err.msg);
+	assert_non_null(s);
+	free(text);
+	free(path);
+	return s;
+}
+
+static void
+signed_upload_auth(char *auth, size_t n, char *sha, size_t sn,
+    const char *body)
+{
+	char nonce[32];
+
+	fresh_nonce(nonce);
+	sign(auth, n, "k1", key1, "POST", "/v1/imports", (long long)time(NULL),
+	    nonce, body);
+	content_sha(sha, sn, body);
+}
+
+static void
+test_upload_admission(void **state)
+{
+	struct ck_server *os = start_ops_server(1);
+	int op = ck_server_port(os), fd, fd2;
+	char *uploads = ck_path_join(tmp, "ops-work/uploads");
+	char auth[512], sha[100], resp[4096], *head;
+	const char *declared = "the archive that was signed";
+	struct statvfs vfs;
+	struct ck_error err;
+
+	(void)state;
+	/* a body that is not the declared one: 400, and the file is gone */
+	signed_upload_auth(auth, sizeof(auth), sha, sizeof(sha), declared);
+	head = upload_head(auth, sha, 27);
+	fd = raw_connect(op);
+	raw_send(fd, head);
+	raw_send(fd, "the archive that was SENT!!");
+	raw_read(fd, resp, sizeof(resp), 1, 5000);
+	assert_int_equal(raw_status(resp), 400);
+	assert_non_null(strstr(resp, "content_sha256_mismatch"));
+	close(fd);
+	free(head);
+	assert_int_equal(count_files(uploads), 0);
+	/* larger than the per-principal budget on its own: 413 */
+	signed_upload_auth(auth, sizeof(auth), sha, sizeof(sha), declared);
+	assert_int_equal(head_only(op, auth, sha, 2 << 20, resp, sizeof(resp)),
+	    413);
+	assert_non_null(strstr(resp, "max_upload_bytes_in_flight"));
+	/* two at once that together pass it: the second gets 429 */
+	signed_upload_auth(auth, sizeof(auth), sha, sizeof(sha), declared);
+	head = upload_head(auth, sha, 700 << 10);
+	fd = raw_connect(op);
+	raw_send(fd, head);
+	free(head);
+	usleep(200 * 1000);
+	signed_upload_auth(auth, sizeof(auth), sha, sizeof(sha), declared);
+	assert_int_equal(head_only(op, auth, sha, 700 << 10, resp, sizeof(resp)),
+	    429);
+	assert_non_null(strstr(resp, "upload_budget_exceeded"));
+	assert_non_null(strstr(resp, "key:k1"));
+	close(fd);
+	/* the budget comes back when the first one ends */
+	usleep(300 * 1000);
+	signed_upload_auth(auth, sizeof(auth), sha, sizeof(sha), declared);
+	head = upload_head(auth, sha, 700 << 10);
+	fd2 = raw_connect(op);
+	raw_send(fd2, head);
+	free(head);
+	assert_int_equal(raw_read(fd2, resp, sizeof(resp), 1, 500), 0);
+	close(fd2);
+	/* chunked: no size to check, so no upload */
+	signed_upload_auth(auth, sizeof(auth), sha, sizeof(sha), declared);
+	head = ck_strdup_printf("POST /v1/imports HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/gzip\r\nTransfer-Encoding: chunked\r\n"
+	    "%s\r\n%s\r\n\r\n", auth, sha);
+	fd = raw_connect(op);
+	raw_send(fd, head);
+	raw_read(fd, resp, sizeof(resp), 1, 3000);
+	assert_int_equal(raw_status(resp), 411);
+	close(fd);
+	free(head);
+	ck_server_shutdown(os, 2000);
+	/* a disk without room for it and operations.min_free_mb: 507 */
+	os = start_ops_server(1 << 20);
+	op = ck_server_port(os);
+	assert_int_equal(statvfs(tmp, &vfs), 0);
+	if ((unsigned long long)vfs.f_bavail * vfs.f_frsize < (1ULL << 40)) {
+		signed_upload_auth(auth, sizeof(auth), sha, sizeof(sha), declared);
+		assert_int_equal(head_only(op, auth, sha, 1000, resp,
+		    sizeof(resp)), 507);
+		assert_non_null(strstr(resp, "insufficient_storage"));
+		assert_non_null(strstr(resp, "min_free_mb"));
+	}
+	ck_server_shutdown(os, 2000);
+	assert_int_equal(count_files(uploads), 0);
+	free(uploads);
+	(void)err;
+}
+
+/* A signed request captured and replayed after the agent restarted (its
+ * nonce cache is gone with it) is refused: ts is from before the start. */
+static void
+test_replay_after_restart(void **state)
+{
+	const char *path = "/v1/instance/health";
+	char auth[512], nonce[32];
+	struct ck_error err;
+	struct resp r;
+
+	(void)state;
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "GET", path, (long long)time(NULL),
+	    nonce, NULL);
+	r = req("GET", path, NULL, auth, NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	ck_server_shutdown(srv, 2000);
+	srv = ck_server_start(load_conf("127.0.0.1:0", 1), &err);
+	assert_non_null(srv);
+	port = ck_server_port(srv);
+	r = req("GET", path, NULL, auth, NULL);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "before the agent started"));
+	free(r.body);
+	/* a request signed now is accepted */
+	r = signed_req("GET", path, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
 }
 
 /* ---- config and key files ---- */
@@ -1014,6 +1422,10 @@ main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_slow_headers_cut_off),
 		cmocka_unit_test(test_unix_socket_and_reload),
+		cmocka_unit_test(test_upload_refused_before_body),
+		cmocka_unit_test(test_unknown_key_same_as_bad_signature),
+		cmocka_unit_test(test_upload_admission),
+		cmocka_unit_test(test_replay_after_restart),
 		cmocka_unit_test(test_agentconf_problems),
 		cmocka_unit_test(test_key_file_mode),
 		cmocka_unit_test(test_cli),
