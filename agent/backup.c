@@ -15,6 +15,7 @@
 #include "clawkeeper/archive.h"
 #include "clawkeeper/backup.h"
 #include "clawkeeper/config_health.h"
+#include "clawkeeper/confine.h"
 #include "clawkeeper/credentials.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/finding.h"
@@ -1186,6 +1187,85 @@ build_report(struct stage *s, json_t *staged_config)
 	return rep;
 }
 
+/* ---- links in the installed tree ---- */
+
+/* The archive entry a staged path came from: the most specific staged dir
+ * it lies in, mapped back to where that dir sits in the archive. */
+static char *
+entry_name(struct stage *s, const char *staged)
+{
+	const struct dirmap *best = NULL;
+	int best_n = -1;
+	size_t i;
+
+	for (i = 0; i < s->n_maps; i++) {
+		int n = under(staged, s->maps[i].staged);
+
+		if (n > best_n) {
+			best = &s->maps[i];
+			best_n = n;
+		}
+	}
+	if (best == NULL)
+		return strdup(staged);
+	if (s->fmt == FMT_BACKUP)
+		return ck_strdup_printf("%s/payload/posix%s%s", s->root, best->old,
+					staged + best_n);
+	return ck_strdup_printf(".openclaw%s%s", best->rel ? best->rel : "",
+				staged + best_n);
+}
+
+static int
+refuse_escape(struct stage *s, const char *dir, const struct ck_confine_escape *esc)
+{
+	char *staged = ck_path_join(dir, esc->path);
+	char *entry = staged != NULL ? entry_name(s, staged) : NULL;
+
+	if (esc->target[0] != '\0')
+		ck_error_set(s->err, "%s: entry '%.300s': %s (it points to '%.200s'); "
+			     "refused", s->archive, entry ? entry : esc->path, esc->why,
+			     esc->target);
+	else
+		ck_error_set(s->err, "%s: entry '%.300s': %s; refused", s->archive,
+			     entry ? entry : esc->path, esc->why);
+	free(staged);
+	free(entry);
+	return -1;
+}
+
+/* The extractor only knows the archive root; what is installed is the
+ * state subtree (and the workspaces, which land inside the state dir), so
+ * each link is judged from where it will sit. Hard links are refused when
+ * their other name is not installed with them. Run before .raw goes: an
+ * inode shared with a file there still shows in its link count. */
+static int
+check_staged_links(struct stage *s)
+{
+	struct ck_confine_escape esc;
+	json_t *w;
+	size_t i;
+	int rc;
+
+	rc = ck_confine_check(s->state, "", CK_CONFINE_RESOLVE | CK_CONFINE_HARDLINKS,
+			      &esc, s->err);
+	if (rc == 1)
+		return refuse_escape(s, s->state, &esc);
+	if (rc < 0)
+		return -1;
+	json_array_foreach(s->workspaces, i, w) {
+		const char *dir = json_string_value(w);
+		const char *base = strrchr(dir, '/');
+
+		rc = ck_confine_check(dir, base ? base + 1 : dir, CK_CONFINE_HARDLINKS,
+				      &esc, s->err);
+		if (rc == 1)
+			return refuse_escape(s, dir, &esc);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- driver ---- */
 
 static int
@@ -1274,6 +1354,8 @@ stage_run(struct stage *s, json_t **report)
 	if (load_config(s) < 0)
 		return -1;
 	if (config_workspaces(s) < 0)
+		return -1;
+	if (check_staged_links(s) < 0)
 		return -1;
 	staged_config = json_deep_copy(s->config);
 	remap_config(s, s->config, staged_config);

@@ -13,6 +13,7 @@
 
 #include "clawkeeper/tree.h"
 #include "clawkeeper/backup.h"
+#include "clawkeeper/confine.h"
 #include "clawkeeper/download.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/gateway.h"
@@ -278,7 +279,9 @@ ck_op_import_install(struct run *r, struct ck_error *err)
 		ck_error_set(err, "%s: %s", r->inst.state_dir, strerror(errno));
 		goto out;
 	}
-	if (move_workspaces(r, err) < 0)
+	/* Checked where it now lives: anything in the installed state that
+	 * leads out of it fails the step, and the previous state goes back. */
+	if (move_workspaces(r, err) < 0 || ck_confine_require(r->inst.state_dir, err) < 0)
 		goto out;
 	free(marker);
 	marker = ck_path_join(r->inst.state_dir, MARKER);

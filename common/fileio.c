@@ -1,5 +1,7 @@
 /* File helpers: capped whole-file reads, atomic replace with fsync of the
- * file and its directory, mkdir -p, rm -rf without following links. */
+ * file and its directory, mkdir -p, rm -rf without following links, and
+ * opens confined beneath a directory (an instance's files are read through
+ * those, so a link planted in an instance cannot lead a read out of it). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,27 +12,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
 
-int
-ck_file_read(const char *path, size_t max, char **out, size_t *out_len,
-	     struct ck_error *err)
+#define BENEATH_MAX_LINKS 40   /* the kernel's own MAXSYMLINKS */
+#define BENEATH_MAX_DEPTH 256
+
+int ck_beneath_no_openat2;
+
+static int
+read_fd(int fd, const char *path, size_t max, char **out, size_t *out_len,
+	struct ck_error *err)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t cap, len = 0;
 	ssize_t n;
-	int fd;
 
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ck_error_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		ck_error_set(err, "%s: not a regular file", path);
 		goto fail;
@@ -89,6 +91,262 @@ fail:
 	free(buf);
 	close(fd);
 	return -1;
+}
+
+int
+ck_file_read(const char *path, size_t max, char **out, size_t *out_len,
+	     struct ck_error *err)
+{
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ck_error_set(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return read_fd(fd, path, max, out, out_len, err);
+}
+
+/* ---- opening beneath a directory ---- */
+
+static int
+openat2_beneath(int rootfd, const char *relpath, int flags)
+{
+	struct open_how how;
+	long fd;
+	int tries;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	/* EAGAIN: a rename raced a ".." resolution; the kernel asks again. */
+	for (tries = 0; tries < 8; tries++) {
+		fd = syscall(SYS_openat2, rootfd, relpath, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	return (int)fd;
+}
+
+/* Belt and braces for the walk below: where the fd really is must lie
+ * within where root really is (skipped when /proc is not mounted). */
+static int
+fd_within(int fd, int rootfd)
+{
+	char link[64], real[PATH_MAX], rreal[PATH_MAX];
+	ssize_t n, rn;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, real, sizeof(real) - 1);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+	rn = readlink(link, rreal, sizeof(rreal) - 1);
+	if (n < 0 || rn < 0)
+		return 1;
+	real[n] = '\0';
+	rreal[rn] = '\0';
+	return ck_path_within(real, rreal) || strcmp(rreal, "/") == 0;
+}
+
+/* Splices a link's target in front of what is left to resolve. */
+static int
+splice_link(char *rest, size_t cap, const char *target, const char *tail)
+{
+	size_t tl = strlen(target), rl = strlen(tail);
+
+	if (tl + rl + 2 > cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memmove(rest + tl + 1, tail, rl + 1);
+	memcpy(rest, target, tl);
+	rest[tl] = '/';
+	return 0;
+}
+
+/* RESOLVE_BENEATH by hand, for kernels before 5.6: one component at a
+ * time, each opened with O_NOFOLLOW from the fd of the one before, a
+ * link's target spliced into the path still to resolve, ".." popping back
+ * to the fd it came from and refused at root. */
+static int
+walk_beneath(int rootfd, const char *relpath, int flags)
+{
+	int stack[BENEATH_MAX_DEPTH];
+	char rest[2 * PATH_MAX], comp[NAME_MAX + 1], target[PATH_MAX];
+	char *p;
+	int depth = 0, links = 0, fd = -1, err = 0;
+
+	if (strlen(relpath) >= sizeof(rest)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(rest, relpath);
+	stack[0] = rootfd;
+	p = rest;
+	for (;;) {
+		struct stat st;
+		size_t clen;
+		int cur = stack[depth], last, nfd;
+		ssize_t tn;
+
+		if (*p == '/') {
+			err = EXDEV; /* an absolute link */
+			break;
+		}
+		clen = strcspn(p, "/");
+		if (clen > NAME_MAX) {
+			err = ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, clen);
+		comp[clen] = '\0';
+		p += clen;
+		p += strspn(p, "/");
+		last = *p == '\0';
+		if (clen == 0 || strcmp(comp, ".") == 0) {
+			if (!last)
+				continue;
+			fd = openat(cur, ".", flags | O_CLOEXEC);
+			err = fd < 0 ? errno : 0;
+			break;
+		}
+		if (strcmp(comp, "..") == 0) {
+			if (depth == 0) {
+				err = EXDEV;
+				break;
+			}
+			close(stack[depth--]);
+			if (!last)
+				continue;
+			fd = openat(stack[depth], ".", flags | O_CLOEXEC);
+			err = fd < 0 ? errno : 0;
+			break;
+		}
+		if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			err = errno;
+			break;
+		}
+		if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+			if (++links > BENEATH_MAX_LINKS) {
+				err = ELOOP;
+				break;
+			}
+			tn = readlinkat(cur, comp, target, sizeof(target) - 1);
+			if (tn < 0) {
+				err = errno;
+				break;
+			}
+			target[tn] = '\0';
+			if (splice_link(rest, sizeof(rest), target, p) < 0) {
+				err = errno;
+				break;
+			}
+			p = rest;
+			continue;
+		}
+		if (last) {
+			fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+			err = fd < 0 ? errno : 0;
+			break;
+		}
+		if (depth + 1 == BENEATH_MAX_DEPTH) {
+			err = ENAMETOOLONG;
+			break;
+		}
+		nfd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			err = errno;
+			break;
+		}
+		stack[++depth] = nfd;
+	}
+	while (depth > 0)
+		close(stack[depth--]);
+	if (fd >= 0 && !fd_within(fd, rootfd)) {
+		close(fd);
+		fd = -1;
+		err = EXDEV;
+	}
+	errno = err;
+	return fd;
+}
+
+int
+ck_open_beneath_at(int rootfd, const char *relpath, int flags)
+{
+	int fd;
+
+	if ((flags & O_CREAT) || relpath[0] == '/') {
+		errno = relpath[0] == '/' ? EXDEV : EINVAL;
+		return -1;
+	}
+	if (relpath[0] == '\0')
+		relpath = ".";
+	if (!ck_beneath_no_openat2) {
+		fd = openat2_beneath(rootfd, relpath, flags);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+	}
+	return walk_beneath(rootfd, relpath, flags);
+}
+
+int
+ck_open_beneath(const char *root, const char *path, int flags)
+{
+	size_t n = strlen(root);
+	int rootfd, fd, saved;
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (path[0] == '/') {
+		if (strncmp(path, root, n) != 0 ||
+		    (path[n] != '/' && path[n] != '\0' && !(n == 1 && root[0] == '/'))) {
+			errno = EXDEV;
+			return -1;
+		}
+		path += n;
+		path += strspn(path, "/");
+	}
+	/* root itself is the caller's choice (a configured state dir may be
+	 * a link); everything below it is confined. */
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -1;
+	fd = ck_open_beneath_at(rootfd, path, flags);
+	saved = errno;
+	close(rootfd);
+	errno = saved;
+	return fd;
+}
+
+int
+ck_file_read_beneath(const char *root, const char *path, size_t max,
+		     char **out, size_t *out_len, struct ck_error *err)
+{
+	char *dir = NULL;
+	int fd;
+
+	*out = NULL;
+	if (root == NULL) {
+		dir = strdup(path);
+		if (dir == NULL) {
+			ck_error_set(err, "%s: out of memory", path);
+			return -1;
+		}
+		root = dirname(dir);
+	}
+	/* O_NONBLOCK: a FIFO planted under a store's name must not hang the
+	 * open; read_fd refuses anything but a regular file. */
+	fd = ck_open_beneath(root, path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 && errno == EXDEV)
+		ck_error_set(err, "%s: resolves outside %s (a link leads out of it); "
+			     "not read", path, root);
+	else if (fd < 0)
+		ck_error_set(err, "%s: %s", path, strerror(errno));
+	free(dir);
+	if (fd < 0)
+		return -1;
+	return read_fd(fd, path, max, out, out_len, err);
 }
 
 static int

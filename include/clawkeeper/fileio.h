@@ -33,6 +33,26 @@ char *ck_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)
  * under /a/b). */
 int ck_path_within(const char *path, const char *dir);
 
+/* Opens path beneath the directory root, resolving it the way the kernel
+ * does with openat2(RESOLVE_BENEATH): links inside root are followed, but
+ * an absolute link, a ".." above root or a link that leads out of it fails
+ * with errno EXDEV. path is relative to root, or absolute and lexically
+ * within it. flags as for open(2) (O_CLOEXEC is added; no O_CREAT).
+ * Without openat2 (ENOSYS) the same walk is done one component at a time
+ * with O_NOFOLLOW and the result checked against realpath(root). Returns
+ * an fd or -1 with errno set. */
+int ck_open_beneath(const char *root, const char *path, int flags);
+/* The same relative to an open directory fd. */
+int ck_open_beneath_at(int rootfd, const char *relpath, int flags);
+/* ck_file_read of a file opened with ck_open_beneath; a path that leads
+ * out of root fails with "<path>: resolves outside <root> (a link leads
+ * out of it); not read". root NULL: the file's own directory (only the
+ * last component is confined). */
+int ck_file_read_beneath(const char *root, const char *path, size_t max,
+			 char **out, size_t *out_len, struct ck_error *err);
+/* Tests only: 1 forces the component-by-component walk. */
+extern int ck_beneath_no_openat2;
+
 /* Join dir and name with one '/'. Caller frees. */
 char *ck_path_join(const char *dir, const char *name);
 

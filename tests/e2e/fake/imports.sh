@@ -18,12 +18,12 @@ upload() { # file [key] -> operation record (202 body)
 	[ -n "${2:-}" ] && args+=(-H "Idempotency-Key: $2")
 	call "${args[@]}" POST /v1/imports
 }
-refused() { # record-json want-substring what
+refused() { # record-json want-substring what [final state, default failed]
 	local rec state msg
 	local oid; oid=$(jq -r .id <<<"$1"); [ "$oid" != null ] || fail "$3: no operation: $1"
 	rec=$(wait_op "$oid")
 	state=$(jq -r .state <<<"$rec"); msg=$(jq -r .result.message <<<"$rec")
-	[ "$state" = failed ] || fail "$3: state $state ($msg)"
+	[ "$state" = "${4:-failed}" ] || fail "$3: state $state ($msg)"
 	grep -qiF -- "$2" <<<"$msg" || fail "$3: message does not name the cause ($2): $msg"
 	[ "$(tree_sha)" = "$before" ] || fail "$3: the live state changed"
 	[ -z "$(ls -d "$S".import-* 2>/dev/null)" ] || fail "$3: staging left behind"
@@ -57,6 +57,47 @@ fs.writeFileSync(process.argv[1], zlib.gzipSync(Buffer.concat([hdr(".openclaw/..
 ' "$T/traversal.tar.gz"
 refused "$(upload "$T/traversal.tar.gz")" ".." "an entry with a .. path"
 [ ! -e "$T/escape.json" ] && [ ! -e "$(dirname "$S")/escape.json" ] || fail "traversal wrote outside staging"
+
+# --- hostile links, built here from the real backup: the extractor's
+# archive-root check passes (a) and (c); only the installed subtree counts.
+# The "other tenant" is an instance beside this one, reachable from
+# $S/agents/main/agent with four "..".
+mkdir -p "$T/other-tenant/agents/main/agent"
+printf '{"version":1,"profiles":{"othertenant:leak":{"type":"api_key","provider":"othertenant","key":"sk-OTHER-TENANT-FAKE-0000"}}}\n' \
+	>"$T/other-tenant/agents/main/agent/auth-profiles.json"
+hostile() { # name -> prints a fresh copy of the backup's tree; echo its state dir path
+	rm -rf "$T/h"; mkdir -p "$T/h"; tar -xzf "$FULL" -C "$T/h"
+	hroot=$(ls "$T/h"); hstate=$T/h/$hroot/payload/posix$(jq -r .paths.stateDir "$T/h/$hroot/manifest.json")
+}
+pack() { tar -czf "$1" -C "$T/h" "$hroot"; }
+hostile
+ln -sf ../../../../other-tenant/agents/main/agent/auth-profiles.json "$hstate/agents/main/agent/auth-profiles.json"
+pack "$T/link-rel.tar.gz"
+refused "$(upload "$T/link-rel.tar.gz")" "entry '$hroot/payload/posix" "(a) a relative symlink out of the installed state dir (inside the archive root)"
+refused "$(upload "$T/link-rel.tar.gz")" "agents/main/agent/auth-profiles.json': symlink leads out of the installed tree (it points to '../../../../other-tenant" "(a) names the entry and its target"
+hostile
+ln -sf /etc/passwd "$hstate/agents/main/agent/auth-profiles.json"
+pack "$T/link-abs.tar.gz"
+refused "$(upload "$T/link-abs.tar.gz")" "agents/main/agent/auth-profiles.json': symlink to an absolute path (/etc/passwd)" "(b) an absolute symlink"
+hostile
+mkdir -p "$T/h/$hroot/payload/posix/elsewhere"
+printf '{"version":1,"profiles":{}}\n' >"$T/h/$hroot/payload/posix/elsewhere/auth-profiles.json"
+ln -f "$T/h/$hroot/payload/posix/elsewhere/auth-profiles.json" "$hstate/agents/main/agent/auth-profiles.json"
+# the file outside the subtree first, so the one inside is the hardlink entry
+(cd "$T/h" && { echo "$hroot/payload/posix/elsewhere/auth-profiles.json"; find "$hroot" ! -path "$hroot/payload/posix/elsewhere*" | sort; } \
+	| tar -czf "$T/link-hard.tar.gz" --no-recursion -T -)
+tar -tvzf "$T/link-hard.tar.gz" >"$T/link-hard.list"
+grep -q "agents/main/agent/auth-profiles.json link to" "$T/link-hard.list" || fail "(c) the archive holds no hardlink entry"
+refused "$(upload "$T/link-hard.tar.gz")" "agents/main/agent/auth-profiles.json': hard link to a file outside the installed tree" "(c) a hardlink to a file outside the installed state dir"
+# (d) links that each look fine where they are staged but lead out
+# together once the workspace sits inside the state dir: caught by the
+# check of the live state dir after install, and rolled back.
+hostile
+ln -s . "$hstate/b"; ln -s ../b/.. "$hstate/workspace/up"
+pack "$T/link-chain.tar.gz"
+refused "$(upload "$T/link-chain.tar.gz")" "workspace/up: symlink resolves out of the installed tree through other links" \
+	"(d) a chain of links out of the installed state dir" rolled_back
+rm -rf "$T/h"
 
 # --- downloads: checksum mismatch and a connection cut off mid-way
 mkdir -p "$T/www"; cp "$FULL" "$T/www/full.tar.gz"
