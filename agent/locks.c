@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/locks.h"
+#include "clawkeeper/log.h"
 
 #define LOCK_MAX_BYTES (64 * 1024)
 
@@ -173,6 +175,38 @@ ck_lock_proc_starttime(long long pid)
 	if (errno != 0 || end == p || (*end != ' ' && *end != '\0' && *end != '\n'))
 		return -1;
 	return v;
+}
+
+int
+ck_lock_hold(const char *path, struct ck_error *err)
+{
+	char buf[64] = "";
+	ssize_t n;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0) {
+		ck_error_set(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, " \n")] = '\0';
+		close(fd);
+		if (e == EWOULDBLOCK)
+			ck_error_set(err, "another clawkeeper agent (pid %s) holds %s: one agent "
+				     "per instance", buf[0] ? buf : "unknown", path);
+		else
+			ck_error_set(err, "%s: flock: %s", path, strerror(e));
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld %lld\n", (long)getpid(),
+		     ck_lock_proc_starttime((long long)getpid()));
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		ck_log_warn("%s: recording the agent's pid: %s", path, strerror(errno));
+	return fd;
 }
 
 /* ---- judging ---------------------------------------------------------- */

@@ -82,6 +82,7 @@ struct ck_server {
 	struct ck_instance_opts ops_inst;
 	struct ck_opengine_conf ops_engine_conf;
 	struct ck_opengine *engine;
+	int agent_lock_fd;        /* <work_dir>/agent.lock, -1 when not held */
 };
 
 enum ck_req_state { REQ_NEW = 0, REQ_BODY, REQ_WAIT_HEALTH, REQ_RESUMED, REQ_DONE };
@@ -209,6 +210,8 @@ enum MHD_Result ck_h_plan(struct ck_request *req);
 enum MHD_Result ck_h_import(struct ck_request *req);
 
 /* operations.c: the engine behind POST /v1/regenerate and /v1/upgrades. */
+int ck_server_lock_instance(struct ck_server *srv, const struct ck_agentconf *c,
+			    struct ck_error *err);
 int ck_server_ops_start(struct ck_server *srv, struct ck_error *err);
 void ck_server_ops_stop(struct ck_server *srv);
 

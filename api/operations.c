@@ -82,6 +82,30 @@ after_restart(void *ud)
 		record_gateway_pid(c, c->ops.gw.pid);
 }
 
+/* One agent per instance, taken before the socket is bound (a second
+ * agent would take the first one's socket path) and before anything is
+ * judged an orphan (it would end the first one's gateway and settle its
+ * running operation as if that agent had stopped). */
+int
+ck_server_lock_instance(struct ck_server *srv, const struct ck_agentconf *c,
+			struct ck_error *err)
+{
+	char *lock;
+
+	if (c->ops.work_dir == NULL || c->journal_dir == NULL || c->settings_path == NULL ||
+	    c->ops.gw.openclaw_argv == NULL)
+		return 0; /* no operations, no gateway of its own: nothing to own */
+	lock = ck_path_join(c->ops.work_dir, "agent.lock");
+	if (lock == NULL) {
+		ck_error_set(err, "out of memory");
+		return -1;
+	}
+	if (ck_mkdir_p(c->ops.work_dir, 0700, err) == 0)
+		srv->agent_lock_fd = ck_lock_hold(lock, err);
+	free(lock);
+	return srv->agent_lock_fd < 0 ? -1 : 0;
+}
+
 int
 ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 {

@@ -542,6 +542,7 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 	pthread_mutex_init(&srv->conf_lock, NULL);
 	srv->started_ms = ck_clock_now_ms();
 	srv->listen_fd = -1;
+	srv->agent_lock_fd = -1;
 	srv->metrics = ck_metrics_new();
 	srv->nonces = ck_nonce_cache_new(CK_API_NONCE_SLOTS);
 	srv->uploads = ck_upload_budget_new();
@@ -549,6 +550,8 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 		ck_error_set(err, "out of memory");
 		goto fail;
 	}
+	if (ck_server_lock_instance(srv, conf, err) != 0)
+		goto fail;
 	if (conf->unix_path != NULL)
 		srv->listen_fd = listen_unix(srv, conf->unix_path, err);
 	else
@@ -659,6 +662,8 @@ ck_server_stop(struct ck_server *srv)
 	ck_metrics_free(srv->metrics);
 	ck_nonce_cache_free(srv->nonces);
 	ck_upload_budget_free(srv->uploads);
+	if (srv->agent_lock_fd >= 0)
+		close(srv->agent_lock_fd); /* last: the socket is gone by now */
 	ck_confref_put(srv->conf);
 	pthread_mutex_destroy(&srv->conf_lock);
 	free(srv->tls_cert_pem);

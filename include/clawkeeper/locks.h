@@ -37,6 +37,13 @@ int ck_lock_parse(const char *buf, size_t len, struct ck_lock_info *info,
  * cannot be parsed. */
 long long ck_lock_proc_starttime(long long pid);
 
+/* The agent's own lock: one agent per instance. Takes flock(LOCK_EX) on
+ * path (created 0600) without waiting and writes "pid starttime" into it.
+ * Returns the fd (close-on-exec, so no gateway inherits it), held until
+ * it is closed or the process exits, whatever way it exits. When another
+ * process holds it: -1, with err naming the holder's pid. */
+int ck_lock_hold(const char *path, struct ck_error *err);
+
 /* Appends STALE_SESSION_LOCK (warning), STALE_GATEWAY_LOCK (info) and
  * SESSION_LOCK_UNREADABLE (warning) findings; when fix is set removes
  * only the stale session locks (a removed lock is no finding; its item

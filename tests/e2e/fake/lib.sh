@@ -94,7 +94,9 @@ status_of() { # METHOD PATH [BODY] [KEY] -> prints the HTTP status line code
 start_serve() {
 	"$BIN" serve --config "$T/agent.json" >>"$T/serve.log" 2>&1 &
 	SERVE_PID=$!
-	for _ in $(seq 1 100); do
+	# up to 60 s: recovery (a rollback with its one restart) runs before the
+	# API answers, and a loaded CI box is slow
+	for _ in $(seq 1 600); do
 		[ -S "$T/agent.sock" ] && call GET /v1/agent >/dev/null 2>&1 && return 0
 		kill -0 "$SERVE_PID" 2>/dev/null || return 1
 		sleep 0.1

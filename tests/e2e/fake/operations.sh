@@ -10,6 +10,18 @@ set -euo pipefail
 start_serve || fail "serve did not start"
 pass "serve started on a unix socket; it started the supervised gateway"
 
+# --- a second agent on the same instance exits at once, naming the first;
+# the first one's gateway, socket and API are untouched
+gw_pid=$(cut -d' ' -f1 "$T/work/gateway.pid")
+set +e; out=$(timeout 20 "$BIN" serve --config "$T/agent.json" 2>&1); rc=$?; set -e
+[ "$rc" = 1 ] || fail "a second agent: exit $rc, want 1: $out"
+grep -q "another clawkeeper agent (pid $SERVE_PID) holds $T/work/agent.lock" <<<"$out" \
+	|| fail "a second agent does not name the holder: $out"
+[ "$(cut -d' ' -f1 "$T/work/gateway.pid")" = "$gw_pid" ] && kill -0 "$gw_pid" \
+	|| fail "a second agent touched the first one's gateway (was $gw_pid)"
+[ -S "$T/agent.sock" ] && call GET /v1/agent >/dev/null || fail "a second agent took the first one's socket"
+pass "a second agent on the same instance exits 1 naming the first (pid $SERVE_PID); gateway $gw_pid and the API untouched"
+
 # --- regenerate: one restart, chain restored
 runs0=$(gateway_runs)
 body=$(call --data '{}' -H 'Content-Type: application/json' -H 'Idempotency-Key: regen-1' POST /v1/regenerate)
