@@ -1,6 +1,6 @@
 /* The agent's own config file: parsed from JSON into struct ck_agentconf,
  * every unknown or bad field named path-style ("limits.max_body_bytes"),
- * HMAC key files read and refused unless mode 0600. */
+ * the file itself and the HMAC key files refused unless mode 0600. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -470,6 +470,27 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 	return c;
 }
 
+/* The config names the key files and holds the token hashes (a hash of
+ * a short token can be guessed offline): nobody but its owner may read
+ * it, as for the key files. A symlink is judged by its target. */
+static int
+check_conf_mode(const char *path, struct ck_error *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		ck_error_set(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & 0077) != 0) {
+		ck_error_set(err, "%s: mode %04o, the agent config must not be "
+		    "readable by group or others (chmod 600 %s)", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
 struct ck_agentconf *
 ck_agentconf_load(const char *path, json_t *problems, struct ck_error *err)
 {
@@ -479,7 +500,8 @@ ck_agentconf_load(const char *path, json_t *problems, struct ck_error *err)
 	json_error_t jerr;
 	struct ck_agentconf *c;
 
-	if (ck_file_read(path, CONF_FILE_MAX, &buf, &len, err) != 0) {
+	if (check_conf_mode(path, err) != 0 ||
+	    ck_file_read(path, CONF_FILE_MAX, &buf, &len, err) != 0) {
 		if (problems != NULL)
 			json_array_append_new(problems, json_string(err->msg));
 		return NULL;

@@ -65,6 +65,8 @@ struct ck_agentconf *ck_agentconf_from_json(const json_t *doc,
 					    const char *base_dir,
 					    json_t *problems,
 					    struct ck_error *err);
+/* Reads and checks the file; refused (naming it and its mode) when group
+ * or others can read it. */
 struct ck_agentconf *ck_agentconf_load(const char *path, json_t *problems,
 				       struct ck_error *err);
 void ck_agentconf_free(struct ck_agentconf *conf);

@@ -1374,6 +1374,37 @@ test_cli(void **state)
 	assert_non_null(strstr(out, "limitz: unknown field"));
 }
 
+/* An agent config group or others can read is refused by the loader,
+ * by `config check` and by `serve`, naming the file and its mode. */
+static void
+test_agent_config_mode(void **state)
+{
+	char *text = agent_config_text("127.0.0.1:0", 1);
+	char *p = ck_path_join(tmp, "loose-agent.json");
+	char cmd[1024], out[4096];
+	struct ck_error err;
+
+	(void)state;
+	write_file(tmp, "loose-agent.json", text, 0640);
+	assert_null(ck_agentconf_load(p, NULL, &err));
+	assert_non_null(strstr(err.msg, p));
+	assert_non_null(strstr(err.msg, "0640"));
+	snprintf(cmd, sizeof(cmd), "%s config check %s 2>&1", CK_BIN, p);
+	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, p));
+	assert_non_null(strstr(out, "mode 0640"));
+	chmod(p, 0604);
+	snprintf(cmd, sizeof(cmd), "timeout 10 %s serve --config %s 2>&1",
+	    CK_BIN, p);
+	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "mode 0604"));
+	chmod(p, 0600);
+	snprintf(cmd, sizeof(cmd), "%s config check %s 2>&1", CK_BIN, p);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	free(p);
+	free(text);
+}
+
 /* Last: nothing secret anywhere we have seen, nor in the log. */
 static void
 test_no_canary_anywhere(void **state)
@@ -1429,6 +1460,7 @@ main(void)
 		cmocka_unit_test(test_agentconf_problems),
 		cmocka_unit_test(test_key_file_mode),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_agent_config_mode),
 		cmocka_unit_test(test_no_canary_anywhere),
 	};
 

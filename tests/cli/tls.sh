@@ -33,6 +33,7 @@ cat >agent.json <<JSON
  "tokens": [{"name": "t", "sha256": "$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)", "scope": "read"}],
  "instance": {"state_dir": "$SRC/demo/instance", "log_file": "$SRC/demo/instance/logs/openclaw.log"}}
 JSON
+chmod 600 agent.json # the agent refuses a config others can read
 "$BIN" serve --config agent.json >serve.log 2>&1 &
 PID=$!
 U=https://127.0.0.1:$PORT

@@ -78,7 +78,11 @@ INSTALLED=1
 [ "$(command -v clawkeeper)" = /usr/bin/clawkeeper ] || fail "clawkeeper on PATH is $(command -v clawkeeper)"
 ver=$(/usr/bin/clawkeeper --version)
 grep -q "^clawkeeper [0-9]" <<<"$ver" || fail "--version said '$ver'"
-/usr/bin/clawkeeper config check /usr/share/clawkeeper/agent.example.json ||
+# The example is a world-readable template; a config in use must be 0600.
+/usr/bin/clawkeeper config check /usr/share/clawkeeper/agent.example.json >/dev/null 2>&1 &&
+	fail "config check accepted a config others can read"
+install -m 0600 /usr/share/clawkeeper/agent.example.json "$B/agent.json"
+/usr/bin/clawkeeper config check "$B/agent.json" ||
 	fail "the installed example config does not pass config check"
 getent passwd clawkeeper >/dev/null || fail "no clawkeeper user"
 getent group clawkeeper >/dev/null || fail "no clawkeeper group"

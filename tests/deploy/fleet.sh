@@ -71,6 +71,7 @@ fleet_setup_one() { # i api_port gw_port failing(0|1)
 	  "gateway": {"driver": "supervise"}
 	}
 	JSON
+	chmod 600 "$d/agent.json" # the agent refuses a config others can read
 	echo "$2" >"$d/api.port"
 }
 

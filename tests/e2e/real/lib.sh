@@ -142,6 +142,7 @@ serve_config() {
               "output": "$case/logs/gateway.out"}
 }
 JSON
+	chmod 600 "$case/agent.json" # the agent refuses a config others can read
 }
 
 call() { # call CASE ARGS...
