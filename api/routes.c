@@ -64,6 +64,9 @@ int
 ck_route_match(const char *method, const char *path, int *idx, char *param,
     size_t param_len, char *allow, size_t allow_len)
 {
+	/* HEAD is GET without the body: the handler runs, libmicrohttpd
+	 * sends the same headers and leaves the body out */
+	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
 	size_t i;
 	int path_seen = 0;
 	char scratch[CK_OP_ID_MAX + 1];
@@ -73,7 +76,7 @@ ck_route_match(const char *method, const char *path, int *idx, char *param,
 		if (!path_matches(ck_routes[i].pattern, path, scratch,
 		    sizeof(scratch)))
 			continue;
-		if (strcmp(ck_routes[i].method, method) == 0) {
+		if (strcmp(ck_routes[i].method, want) == 0) {
 			snprintf(param, param_len, "%s", scratch);
 			*idx = (int)i;
 			return 0;
@@ -81,6 +84,8 @@ ck_route_match(const char *method, const char *path, int *idx, char *param,
 		if (path_seen++ > 0)
 			strncat(allow, ", ", allow_len - strlen(allow) - 1);
 		strncat(allow, ck_routes[i].method, allow_len - strlen(allow) - 1);
+		if (strcmp(ck_routes[i].method, "GET") == 0)
+			strncat(allow, ", HEAD", allow_len - strlen(allow) - 1);
 	}
 	return path_seen ? -2 : -1;
 }

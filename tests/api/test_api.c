@@ -149,6 +149,8 @@ req(const char *method, const char *target, const char *body, ...)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
@@ -683,7 +685,7 @@ test_404_405(void **state)
 	assert_int_equal(r.status, 405);
 	allow = header_value(&r, "Allow");
 	assert_non_null(allow);
-	assert_string_equal(allow, "GET, PUT");
+	assert_string_equal(allow, "GET, HEAD, PUT");
 	free(allow);
 	free(r.body);
 	r = req("POST", "/v1/agent", "{}", NULL);
@@ -1104,6 +1106,78 @@ test_unknown_key_same_as_bad_signature(void **state)
 	free(b.body);
 }
 
+/* The value of header `name` in a raw response head; "" when absent. */
+static void
+raw_header(const char *resp, const char *name, char *out, size_t n)
+{
+	char pat[64];
+	const char *p, *end = strstr(resp, "\r\n\r\n");
+
+	snprintf(pat, sizeof(pat), "\r\n%s:", name);
+	out[0] = '\0';
+	p = strcasestr(resp, pat);
+	if (p == NULL || (end != NULL && p > end))
+		return;
+	p += strlen(pat);
+	p += strspn(p, " ");
+	snprintf(out, n, "%.*s", (int)strcspn(p, "\r\n"), p);
+}
+
+/* HEAD answers where GET does, with GET's headers and no body. */
+static void
+test_head_like_get(void **state)
+{
+	const char *get = "GET /v1/instance/config HTTP/1.1\r\nHost: x\r\n"
+	    BEARER_READ "\r\n\r\n";
+	const char *head = "HEAD /v1/instance/config HTTP/1.1\r\nHost: x\r\n"
+	    BEARER_READ "\r\n\r\n";
+	char resp[65536], len_get[32], len_head[32], ct[64], auth[512], nonce[32];
+	const char *body;
+	size_t n;
+	int fd = raw_connect(port);
+	struct resp r;
+
+	(void)state;
+	raw_send(fd, get);
+	raw_read(fd, resp, sizeof(resp), 1, 5000);
+	assert_int_equal(raw_status(resp), 200);
+	raw_header(resp, "Content-Length", len_get, sizeof(len_get));
+	assert_true(atoi(len_get) > 100);
+	close(fd);
+	fd = raw_connect(port);
+	raw_send(fd, head);
+	n = raw_read_as(fd, resp, sizeof(resp), 1, 5000, 1);
+	assert_int_equal(raw_status(resp), 200);
+	raw_header(resp, "Content-Length", len_head, sizeof(len_head));
+	assert_string_equal(len_head, len_get);
+	raw_header(resp, "Content-Type", ct, sizeof(ct));
+	assert_string_equal(ct, "application/json");
+	body = strstr(resp, "\r\n\r\n") + 4;
+	assert_int_equal(n, (size_t)(body - resp)); /* nothing after the head */
+	/* and nothing comes later either */
+	assert_int_equal(raw_read_as(fd, resp, sizeof(resp), 1, 300, 1), 0);
+	close(fd);
+	/* signed HEAD, the open route, and a route that has no GET */
+	fresh_nonce(nonce);
+	sign(auth, sizeof(auth), "k1", key1, "HEAD", "/v1/instance/health",
+	    (long long)time(NULL), nonce, NULL);
+	fd = raw_connect(port);
+	raw_send(fd, "HEAD /v1/instance/health HTTP/1.1\r\nHost: x\r\n");
+	raw_send(fd, auth);
+	raw_send(fd, "\r\n\r\n");
+	raw_read_as(fd, resp, sizeof(resp), 1, 5000, 1);
+	assert_int_equal(raw_status(resp), 200);
+	close(fd);
+	fd = raw_connect(port);
+	raw_send(fd, "HEAD /v1/agent HTTP/1.1\r\nHost: x\r\n\r\n");
+	raw_read_as(fd, resp, sizeof(resp), 1, 5000, 1);
+	assert_int_equal(raw_status(resp), 200);
+	close(fd);
+	r = req("HEAD", "/v1/regenerate", NULL, BEARER_OP, NULL);
+	assert_int_equal(r.status, 405);
+	free(r.body);
+}
+
 /* A second server with operations on (exec driver, nothing runs): the
  * admission of an upload by its head, and a body that is not the one
  * declared. */
@@ -1456,6 +1530,7 @@ main(void)
 		cmocka_unit_test(test_upload_refused_before_body),
 		cmocka_unit_test(test_unknown_key_same_as_bad_signature),
 		cmocka_unit_test(test_upload_admission),
+		cmocka_unit_test(test_head_like_get),
 		cmocka_unit_test(test_replay_after_restart),
 		cmocka_unit_test(test_agentconf_problems),
 		cmocka_unit_test(test_key_file_mode),
