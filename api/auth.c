@@ -182,19 +182,6 @@ deny_signature(struct ck_request *req, const char *why)
 	    "configured key (docs/api.md)");
 }
 
-/* 1 when the request carries a body: a Content-Length other than 0, or
- * a chunked one. */
-static int
-has_body(struct ck_request *req)
-{
-	const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	const char *te = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
-
-	return te != NULL || (cl != NULL && strspn(cl, "0") != strlen(cl));
-}
-
 /* The signature covers the body through the hash the client declares, so
  * it is verified before a byte of the body is read; the body is checked
  * against the declared hash as it arrives (ck_auth_finish). */
@@ -262,7 +249,7 @@ begin_hmac(struct ck_request *req, const char *params, enum MHD_Result *res)
 		return -1;
 	}
 	if (req->body_sha_declared[0] == '\0') {
-		if (has_body(req)) {
+		if (ck_req_has_body(req)) {
 			*res = deny(req, 401, "missing_content_sha256", "%s", "a "
 			    "signed request with a body must declare the body's "
 			    "SHA-256 in X-Content-SHA256 (64 hex) and sign it "

@@ -85,7 +85,8 @@ struct ck_server {
 	int agent_lock_fd;        /* <work_dir>/agent.lock, -1 when not held */
 };
 
-enum ck_req_state { REQ_NEW = 0, REQ_BODY, REQ_WAIT_HEALTH, REQ_RESUMED, REQ_DONE };
+enum ck_req_state { REQ_NEW = 0, REQ_HEAD_READ, REQ_BODY, REQ_WAIT_HEALTH,
+	REQ_RESUMED, REQ_DONE };
 
 struct ck_request {
 	struct ck_server *srv;
@@ -146,6 +147,9 @@ enum MHD_Result ck_reply_bytes(struct ck_request *req, unsigned status,
 enum MHD_Result ck_reply_error(struct ck_request *req, unsigned status,
 			       const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* 1 when the request carries a body: a Content-Length other than 0, or
+ * a chunked one. */
+int ck_req_has_body(struct ck_request *req);
 struct ck_confref *ck_server_conf_get(struct ck_server *srv);
 void ck_confref_put(struct ck_confref *cref);
 

@@ -242,6 +242,17 @@ take_body(struct ck_request *req, const char *data, size_t len)
 	req->body[req->body_len] = '\0';
 }
 
+int
+ck_req_has_body(struct ck_request *req)
+{
+	const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return te != NULL || (cl != NULL && strspn(cl, "0") != strlen(cl));
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -257,7 +268,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	req->conn = conn;
 	switch (req->state) {
 	case REQ_NEW:
+		/* A reply queued on the first call, before libmicrohttpd knows
+		 * the body is read, closes the connection after it: right for a
+		 * body we refuse unread, wrong for pipelined requests behind one
+		 * without a body. Those are decided on the next call. */
+		if (!ck_req_has_body(req)) {
+			req->state = REQ_HEAD_READ;
+			return MHD_YES;
+		}
 		return begin(req, url, method);
+	case REQ_HEAD_READ:
+		if (begin(req, url, method) == MHD_NO)
+			return MHD_NO;
+		if (req->state == REQ_DONE)
+			return MHD_YES;
+		return on_request(cls, conn, url, method, version, upload_data,
+		    upload_data_size, req_cls);
 	case REQ_BODY:
 		if (*upload_data_size > 0) {
 			if (req->upload_fd >= 0)

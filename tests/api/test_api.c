@@ -1178,6 +1178,49 @@ test_head_like_get(void **state)
 	free(r.body);
 }
 
+/* Pipelined requests on one connection are all answered, in order: the
+ * refusals too (a request without a body is decided once it is whole, so
+ * the connection stays open), and the ones behind a suspended one
+ * (refresh=1). A refusal of a request whose body is left unread ends the
+ * connection, and says so. */
+static void
+test_pipelined(void **state)
+{
+	const char *four = "GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "GET /v1/instance/health?refresh=1 HTTP/1.1\r\nHost: x\r\n"
+	    BEARER_READ "\r\n\r\n"
+	    "GET /v1/instance/health HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "GET /v1/agent HTTP/1.1\r\nHost: x\r\n\r\n";
+	const int want[4] = { 404, 200, 401, 200 };
+	char resp[65536], conn_hdr[32];
+	const char *p;
+	int fd = raw_connect(port), i;
+
+	(void)state;
+	raw_send(fd, four);
+	raw_read(fd, resp, sizeof(resp), 4, 10000);
+	p = resp;
+	for (i = 0; i < 4; i++) {
+		p = strstr(p, "HTTP/1.1 ");
+		if (p == NULL)
+			fail_msg("response %d of 4 missing: %s", i + 1, resp);
+		assert_int_equal(atoi(p + 9), want[i]);
+		p += 9;
+	}
+	close(fd);
+	/* a body refused unread: answered, then the connection ends */
+	fd = raw_connect(port);
+	raw_send(fd, "PUT /v1/instance/settings HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+	    "GET /v1/agent HTTP/1.1\r\nHost: x\r\n\r\n");
+	raw_read(fd, resp, sizeof(resp), 1, 5000);
+	assert_int_equal(raw_status(resp), 401);
+	raw_header(resp, "Connection", conn_hdr, sizeof(conn_hdr));
+	assert_string_equal(conn_hdr, "close");
+	assert_int_equal(raw_read(fd, resp, sizeof(resp), 1, 3000), 0);
+	close(fd);
+}
+
 /* A second server with operations on (exec driver, nothing runs): the
  * admission of an upload by its head, and a body that is not the one
  * declared. */
@@ -1531,6 +1574,7 @@ main(void)
 		cmocka_unit_test(test_unknown_key_same_as_bad_signature),
 		cmocka_unit_test(test_upload_admission),
 		cmocka_unit_test(test_head_like_get),
+		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_replay_after_restart),
 		cmocka_unit_test(test_agentconf_problems),
 		cmocka_unit_test(test_key_file_mode),
