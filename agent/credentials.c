@@ -319,7 +319,7 @@ read_sqlite_store(struct health *h)
 	db = ck_strdup_printf("%s/state/openclaw.sqlite", h->inst->state_dir);
 	if (db == NULL)
 		return;
-	rc = ck_credentials_read_sqlite(db, &store, &state, &err);
+	rc = ck_credentials_read_sqlite(h->inst->state_dir, db, &store, &state, &err);
 	if (rc == -1)
 		store_unreadable(h, "defaults", &err);
 	else if (rc == 1)
@@ -335,6 +335,7 @@ read_agent_store(struct health *h, const char *agent_id)
 	struct ck_error err = { { 0 } };
 	char surface[160];
 	json_t *store, *state;
+	const char *root;
 	char *dir;
 	int rc;
 
@@ -345,14 +346,17 @@ read_agent_store(struct health *h, const char *agent_id)
 	dir = ck_instance_agent_dir(h->inst, agent_id);
 	if (dir == NULL)
 		return;
-	if (ck_credentials_read_json(dir, &store, &state, &err) == -1)
+	/* Confined to the state dir; an agentDir the config puts elsewhere
+	 * (a self-hoster's own layout) is confined to itself. */
+	root = ck_path_within(dir, h->inst->state_dir) ? h->inst->state_dir : dir;
+	if (ck_credentials_read_json(root, dir, &store, &state, &err) == -1)
 		store_unreadable(h, surface, &err);
 	else
 		add_store(h, store, state, surface, "auth-profiles.json");
 	json_decref(store);
 	json_decref(state);
 	/* 2026.6.35 - 2026.7.35 keep them in the agent's own database */
-	rc = ck_credentials_read_agent_db(dir, &store, &state, &err);
+	rc = ck_credentials_read_agent_db(root, dir, &store, &state, &err);
 	if (rc == -1)
 		store_unreadable(h, surface, &err);
 	else if (rc == 1)

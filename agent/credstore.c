@@ -17,7 +17,8 @@
 /* jansson's own message can quote the text it choked on; a store holds
  * secrets, so only its position and a generic reason are reported. */
 static int
-load_json_file(const char *path, json_t **out, struct ck_error *err)
+load_json_file(const char *root, const char *path, json_t **out,
+	       struct ck_error *err)
 {
 	json_error_t jerr;
 	char *buf = NULL;
@@ -26,7 +27,9 @@ load_json_file(const char *path, json_t **out, struct ck_error *err)
 	*out = NULL;
 	if (!ck_file_exists(path))
 		return 0;
-	if (ck_file_read(path, STORE_MAX, &buf, &len, err) == -1)
+	/* A store that is a link out of the instance (another tenant's) is
+	 * refused, never read: the error names the file, not its content. */
+	if (ck_file_read_beneath(root, path, STORE_MAX, &buf, &len, err) == -1)
 		return -1;
 	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	free(buf);
@@ -47,8 +50,8 @@ load_json_file(const char *path, json_t **out, struct ck_error *err)
 }
 
 int
-ck_credentials_read_json(const char *agent_dir, json_t **store, json_t **state,
-			 struct ck_error *err)
+ck_credentials_read_json(const char *root, const char *agent_dir, json_t **store,
+			 json_t **state, struct ck_error *err)
 {
 	char *path;
 	int rc;
@@ -56,12 +59,12 @@ ck_credentials_read_json(const char *agent_dir, json_t **store, json_t **state,
 	*store = NULL;
 	*state = NULL;
 	path = ck_path_join(agent_dir, "auth-profiles.json");
-	rc = load_json_file(path, store, err);
+	rc = load_json_file(root, path, store, err);
 	free(path);
 	if (rc == -1)
 		return -1;
 	path = ck_path_join(agent_dir, "auth-state.json");
-	rc = load_json_file(path, state, err);
+	rc = load_json_file(root, path, state, err);
 	free(path);
 	if (rc == -1) {
 		json_decref(*store);
@@ -107,7 +110,7 @@ read_cell(struct ck_sqlite_ro *ro, const char *sql, const char *table,
 /* The store cell and, when there is a store, the state cell of one
  * database: 1, 0 (no file, table or store row) or -1. */
 static int
-read_pair(const char *db_path, const char *store_table, const char *store_sql,
+read_pair(const char *root, const char *db_path, const char *store_table, const char *store_sql,
 	  const char *store_key, const char *state_table, const char *state_sql,
 	  const char *state_key, json_t **store, json_t **state, struct ck_error *err)
 {
@@ -116,7 +119,7 @@ read_pair(const char *db_path, const char *store_table, const char *store_sql,
 
 	*store = NULL;
 	*state = NULL;
-	rc = ck_sqlite_ro_open(&ro, db_path, CK_SQLITE_RO_BUDGET_MS, err);
+	rc = ck_sqlite_ro_open_beneath(&ro, root, db_path, CK_SQLITE_RO_BUDGET_MS, err);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
 	rc = ck_sqlite_ro_table(&ro, store_table, err);
@@ -145,13 +148,13 @@ read_pair(const char *db_path, const char *store_table, const char *store_sql,
  * (a key pasted a moment ago) are still in its WAL, and a file that is
  * not OpenClaw's may hold a view that never finishes. */
 int
-ck_credentials_read_sqlite(const char *db_path, json_t **store, json_t **state,
-			   struct ck_error *err)
+ck_credentials_read_sqlite(const char *root, const char *db_path, json_t **store,
+			   json_t **state, struct ck_error *err)
 {
 	static const char sql[] =
 		"SELECT value_json FROM config_machine_state WHERE state_key = ?1";
 
-	return read_pair(db_path, "config_machine_state", sql, "authProfiles.store",
+	return read_pair(root, db_path, "config_machine_state", sql, "authProfiles.store",
 			 "config_machine_state", sql, "authProfiles.state", store, state, err);
 }
 
@@ -161,8 +164,8 @@ ck_credentials_read_sqlite(const char *db_path, json_t **store, json_t **state,
  * "primary" (the package's PRIMARY_ROW_KEY), the JSON of
  * auth-profiles.json / auth-state.json. */
 int
-ck_credentials_read_agent_db(const char *agent_dir, json_t **store, json_t **state,
-			     struct ck_error *err)
+ck_credentials_read_agent_db(const char *root, const char *agent_dir, json_t **store,
+			     json_t **state, struct ck_error *err)
 {
 	char *path = ck_path_join(agent_dir, "openclaw-agent.sqlite");
 	int rc;
@@ -173,7 +176,7 @@ ck_credentials_read_agent_db(const char *agent_dir, json_t **store, json_t **sta
 		ck_error_set(err, "%s: out of memory", agent_dir);
 		return -1;
 	}
-	rc = read_pair(path, "auth_profile_store",
+	rc = read_pair(root, path, "auth_profile_store",
 		       "SELECT store_json FROM auth_profile_store WHERE store_key = ?1",
 		       "primary", "auth_profile_state",
 		       "SELECT state_json FROM auth_profile_state WHERE state_key = ?1",

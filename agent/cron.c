@@ -338,7 +338,8 @@ load_sqlite(struct load *l, const char *state_dir)
 	size_t i;
 	int rc, split = 0;
 
-	rc = db ? ck_sqlite_ro_open(&ro, db, CK_SQLITE_RO_BUDGET_MS, l->err) : -1;
+	rc = db ? ck_sqlite_ro_open_beneath(&ro, state_dir, db, CK_SQLITE_RO_BUDGET_MS,
+					    l->err) : -1;
 	free(db);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;

@@ -3,18 +3,22 @@
  * dirs), the gateway file log with its rotations, and the version. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clawkeeper/release.h"
 #include "clawkeeper/gateway.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/json5.h"
+#include "clawkeeper/log.h"
 #include "clawkeeper/spawn.h"
 #include "clawkeeper/version.h"
 
@@ -106,12 +110,39 @@ discover_agents(struct ck_instance *inst)
 	free(dir);
 }
 
+/* A log in the state dir must not lead out of it (a link planted in the
+ * instance, pointing at another one's log); one elsewhere is where the
+ * host put it and must not lead out of its own directory. */
+static int
+log_confined(const struct ck_instance *inst, const char *path)
+{
+	char *dir = NULL;
+	const char *root = inst->state_dir;
+	int fd, out;
+
+	if (root == NULL || !ck_path_within(path, root)) {
+		dir = strdup(path);
+		if (dir == NULL)
+			return 0;
+		root = dirname(dir);
+	}
+	fd = ck_open_beneath(root, path, O_PATH);
+	out = fd < 0 && errno == EXDEV;
+	if (out)
+		ck_log_warn("gateway log %s resolves outside %s (a link leads out of "
+			    "it); not read", path, root);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return !out;
+}
+
 static int
 add_log(struct ck_instance *inst, const char *path)
 {
 	char **grown;
 
-	if (!ck_file_exists(path))
+	if (!ck_file_exists(path) || !log_confined(inst, path))
 		return 0;
 	grown = realloc(inst->log_paths, (inst->n_logs + 1) * sizeof(*grown));
 	if (grown == NULL)

@@ -35,6 +35,7 @@ struct lock_file {
 struct lock_list {
 	struct lock_file *v;
 	size_t n, cap;
+	const char *root;       /* the state dir: nothing is read outside it */
 };
 
 struct verdict {
@@ -319,18 +320,29 @@ list_free(struct lock_list *l)
 }
 
 static int
-is_regular(const char *dir, const char *name)
+is_regular(DIR *d, const char *name)
 {
 	struct stat st;
-	char *path = ck_path_join(dir, name);
-	int ok;
 
-	if (path == NULL)
-		return 0;
-	/* lstat: a symlink named like a lock is not OpenClaw's. */
-	ok = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
-	free(path);
-	return ok;
+	/* not followed: a symlink named like a lock is not OpenClaw's. */
+	return fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+/* dir opened beneath the state dir: a sessions/ (or agents/, tmp/) that
+ * is a link out of the instance is not listed. NULL when absent or out. */
+static DIR *
+open_dir_beneath(const struct lock_list *l, const char *dir)
+{
+	int fd = ck_open_beneath(l->root, dir, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (d == NULL)
+		close(fd);
+	return d;
 }
 
 /* Adds the files of dir that match(name), -1 on OOM. */
@@ -342,10 +354,10 @@ scan_dir(struct lock_list *l, const char *dir, int (*match)(const char *),
 	DIR *d;
 	int rc = 0;
 
-	if ((d = opendir(dir)) == NULL)
+	if ((d = open_dir_beneath(l, dir)) == NULL)
 		return 0;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (match(de->d_name) && is_regular(dir, de->d_name))
+		if (match(de->d_name) && is_regular(d, de->d_name))
 			rc = list_add(l, dir, de->d_name, agent, kind);
 	}
 	closedir(d);
@@ -376,7 +388,7 @@ each_subdir(const char *dir, int (*want)(const char *), struct lock_list *l,
 	DIR *d;
 	int rc = 0;
 
-	if (dir == NULL || (d = opendir(dir)) == NULL)
+	if (dir == NULL || (d = open_dir_beneath(l, dir)) == NULL)
 		return 0;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || !want(de->d_name))
@@ -385,7 +397,8 @@ each_subdir(const char *dir, int (*want)(const char *), struct lock_list *l,
 			rc = -1;
 			break;
 		}
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
 			rc = per(l, sub, de->d_name);
 		free(sub);
 	}
@@ -441,6 +454,7 @@ collect(const struct ck_instance *inst, struct lock_list *l)
 
 	if (inst->state_dir == NULL)
 		return 0;
+	l->root = inst->state_dir;
 	agents = ck_path_join(inst->state_dir, "agents");
 	tmp = ck_path_join(inst->state_dir, "tmp");
 	if (agents == NULL || tmp == NULL)
@@ -463,7 +477,33 @@ struct check_ctx {
 	long long now_ms, max_age_ms;
 	int fix;
 	json_t *findings;
+	const char *root;       /* the state dir */
 };
+
+/* unlink(path) where path must lie beneath root: the parent is opened
+ * beneath it, so a directory swapped for a link since the scan cannot
+ * make this remove another instance's file. */
+static int
+unlink_beneath(const char *root, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent = slash != NULL ? strndup(path, (size_t)(slash - path)) : NULL;
+	int fd, rc, saved;
+
+	if (parent == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = ck_open_beneath(root, parent, O_RDONLY | O_DIRECTORY);
+	free(parent);
+	if (fd < 0)
+		return -1;
+	rc = unlinkat(fd, slash + 1, 0);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
 
 /* Re-reads and re-judges the lock right before unlink: a live process
  * may have taken it over since the first look. */
@@ -477,7 +517,7 @@ remove_if_still_stale(const struct lock_file *f, const char *first, size_t first
 	size_t len;
 	char *buf;
 
-	if (ck_file_read(f->path, LOCK_MAX_BYTES, &buf, &len, &err) < 0) {
+	if (ck_file_read_beneath(cc->root, f->path, LOCK_MAX_BYTES, &buf, &len, &err) < 0) {
 		snprintf(why, nwhy, "not removed: %.200s", err.msg);
 		return 0;
 	}
@@ -493,7 +533,7 @@ remove_if_still_stale(const struct lock_file *f, const char *first, size_t first
 		snprintf(why, nwhy, "not removed: %.200s", v.why);
 		return 0;
 	}
-	if (unlink(f->path) < 0) {
+	if (unlink_beneath(cc->root, f->path) < 0) {
 		snprintf(why, nwhy, "not removed: unlink: %s", strerror(errno));
 		return 0;
 	}
@@ -501,11 +541,17 @@ remove_if_still_stale(const struct lock_file *f, const char *first, size_t first
 }
 
 static long long
-mtime_ms(const char *path)
+mtime_ms(const char *root, const char *path)
 {
 	struct stat st;
+	int fd = ck_open_beneath(root, path, O_PATH);
+	int rc;
 
-	if (stat(path, &st) < 0)
+	if (fd < 0)
+		return -1;
+	rc = fstat(fd, &st);
+	close(fd);
+	if (rc < 0)
 		return -1;
 	return (long long)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
@@ -514,7 +560,7 @@ static int
 report_unparsable(const struct lock_file *f, const struct check_ctx *cc,
 		  const char *why, json_t *item)
 {
-	long long mt = mtime_ms(f->path);
+	long long mt = mtime_ms(cc->root, f->path);
 	long long limit = cc->max_age_ms > 0 ? cc->max_age_ms : CK_LOCK_DEFAULT_MAX_AGE_MS;
 	char surface[160], fix[512];
 
@@ -569,7 +615,7 @@ check_one(const struct lock_file *f, const struct check_ctx *cc)
 			 "removed", 0);
 	if (item == NULL)
 		return NULL;
-	if (ck_file_read(f->path, LOCK_MAX_BYTES, &buf, &len, &err) < 0 ||
+	if (ck_file_read_beneath(cc->root, f->path, LOCK_MAX_BYTES, &buf, &len, &err) < 0 ||
 	    ck_lock_parse(buf, len, &li, &err) < 0) {
 		if (report_unparsable(f, cc, err.msg, item) < 0)
 			goto fail;
@@ -609,9 +655,9 @@ json_t *
 ck_locks_check(const struct ck_instance *inst, long long now_ms,
 	       long long max_age_ms, int fix, json_t *findings)
 {
-	struct lock_list l = { NULL, 0, 0 };
+	struct lock_list l = { NULL, 0, 0, NULL };
 	struct check_ctx cc = { now_ms > 0 ? now_ms : clock_ms(), max_age_ms, fix,
-				findings };
+				findings, inst->state_dir };
 	json_t *out, *item;
 	size_t i;
 

@@ -1,12 +1,18 @@
 /* Read-only, deadline-bounded access to a SQLite file another program
  * owns (sqlite_ro.h). Nothing here knows what the tables mean. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clawkeeper/clock.h"
+#include "clawkeeper/fileio.h"
 #include "clawkeeper/sqlite_ro.h"
 
 /* Virtual-machine steps between two looks at the clock. A step can be
@@ -53,11 +59,11 @@ on_busy(void *ud, int count)
 /* 1 regular file, 0 absent, -1 something else (a FIFO would block the
  * open itself, where no deadline reaches). */
 static int
-regular_or_absent(const char *path)
+regular_or_absent(const char *path, int nofollow)
 {
 	struct stat st;
 
-	if (stat(path, &st) != 0)
+	if ((nofollow ? lstat(path, &st) : stat(path, &st)) != 0)
 		return 0;
 	return S_ISREG(st.st_mode) ? 1 : -1;
 }
@@ -91,7 +97,7 @@ file_uri(const char *path, int immutable)
 }
 
 static int
-check_files(const char *path, struct ck_error *err)
+check_files(const char *path, int nofollow, struct ck_error *err)
 {
 	static const char *const sides[] = { "", "-wal", "-shm", "-journal" };
 	char side[4096];
@@ -100,7 +106,7 @@ check_files(const char *path, struct ck_error *err)
 
 	for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
 		snprintf(side, sizeof(side), "%s%s", path, sides[i]);
-		rc = regular_or_absent(side);
+		rc = regular_or_absent(side, nofollow);
 		if (rc == 0 && i == 0)
 			return 1;
 		if (rc < 0) {
@@ -125,24 +131,26 @@ harden(sqlite3 *db)
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
 }
 
-int
-ck_sqlite_ro_open(struct ck_sqlite_ro *ro, const char *path, int budget_ms,
-		  struct ck_error *err)
+/* Opens `path` (checked already; nofollow: its sidecars must not be links
+ * either) and names it `label` in messages. */
+static int
+open_checked(struct ck_sqlite_ro *ro, const char *path, const char *label,
+	     int nofollow, int budget_ms, struct ck_error *err)
 {
 	char wal[4096];
 	char *uri;
 	int rc;
 
 	memset(ro, 0, sizeof(*ro));
-	if ((rc = check_files(path, err)) != 0)
+	if ((rc = check_files(path, nofollow, err)) != 0)
 		return rc;
 	snprintf(wal, sizeof(wal), "%s-wal", path);
-	ro->path = strdup(path);
-	uri = file_uri(path, !regular_or_absent(wal));
+	ro->path = strdup(label);
+	uri = file_uri(path, !regular_or_absent(wal, nofollow));
 	if (ro->path == NULL || uri == NULL) {
 		free(uri);
 		ck_sqlite_ro_close(ro);
-		ck_error_set(err, "%s: out of memory", path);
+		ck_error_set(err, "%s: out of memory", label);
 		return -1;
 	}
 	ro->budget_ms = budget_ms;
@@ -150,7 +158,7 @@ ck_sqlite_ro_open(struct ck_sqlite_ro *ro, const char *path, int budget_ms,
 	rc = sqlite3_open_v2(uri, &ro->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
-		ck_error_set(err, "%s: cannot open read-only: %s", path,
+		ck_error_set(err, "%s: cannot open read-only: %s", label,
 			     ro->db ? sqlite3_errmsg(ro->db) : sqlite3_errstr(rc));
 		ck_sqlite_ro_close(ro);
 		return -1;
@@ -159,6 +167,64 @@ ck_sqlite_ro_open(struct ck_sqlite_ro *ro, const char *path, int budget_ms,
 	sqlite3_busy_handler(ro->db, on_busy, ro);
 	sqlite3_progress_handler(ro->db, PROGRESS_STEPS, on_progress, ro);
 	return 0;
+}
+
+int
+ck_sqlite_ro_open(struct ck_sqlite_ro *ro, const char *path, int budget_ms,
+		  struct ck_error *err)
+{
+	return open_checked(ro, path, path, 0, budget_ms, err);
+}
+
+/* SQLite opens by name (and finds its -wal beside that name), so the file
+ * is first resolved beneath root to an fd and opened by the fd's own
+ * link-free path: the name SQLite gets has no link left in it to swap. */
+int
+ck_sqlite_ro_open_beneath(struct ck_sqlite_ro *ro, const char *root,
+			  const char *path, int budget_ms, struct ck_error *err)
+{
+	char link[64], real[PATH_MAX];
+	char *dir = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd, rc, saved;
+
+	memset(ro, 0, sizeof(*ro));
+	if (root == NULL) {
+		dir = strdup(path);
+		if (dir == NULL) {
+			ck_error_set(err, "%s: out of memory", path);
+			return -1;
+		}
+		root = dirname(dir);
+	}
+	/* O_PATH: a FIFO under the database's name does not block here. */
+	fd = ck_open_beneath(root, path, O_PATH);
+	saved = errno;
+	if (fd < 0 && saved == EXDEV)
+		ck_error_set(err, "%s: resolves outside %s (a link leads out of it); "
+			     "not opened", path, root);
+	else if (fd < 0 && saved != ENOENT && saved != ENOTDIR)
+		ck_error_set(err, "%s: %s", path, strerror(saved));
+	free(dir);
+	if (fd < 0)
+		return saved == ENOENT || saved == ENOTDIR ? 1 : -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		ck_error_set(err, "%s: not a regular file; refusing to open it", path);
+		return -1;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, real, sizeof(real) - 1);
+	close(fd);
+	if (n <= 0 || real[0] != '/') {
+		ck_error_set(err, "%s: cannot tell where it resolves (no /proc?); "
+			     "not opened", path);
+		return -1;
+	}
+	real[n] = '\0';
+	rc = open_checked(ro, real, path, 1, budget_ms, err);
+	return rc;
 }
 
 static void

@@ -38,26 +38,31 @@ json_t *ck_credentials_health(const struct ck_instance *inst, long long now_ms,
 const char *ck_credentials_provider_status(const json_t *entries,
 					   const char *provider);
 
-/* Reads <agent_dir>/auth-profiles.json and auth-state.json. Each out
+/* Every reader below takes `root`, the directory the files must resolve
+ * beneath (the instance's state dir): a store reached through a link out
+ * of it is not read, and the reader fails with "<path>: resolves outside
+ * <root> ...". root NULL: only the file's last component is confined.
+ *
+ * Reads <agent_dir>/auth-profiles.json and auth-state.json. Each out
  * pointer is set to a new object, or NULL when that file does not exist.
  * -1 with "path:line:col: why" when a file exists but is not valid JSON. */
-int ck_credentials_read_json(const char *agent_dir, json_t **store,
-			     json_t **state, struct ck_error *err);
+int ck_credentials_read_json(const char *root, const char *agent_dir,
+			     json_t **store, json_t **state, struct ck_error *err);
 
 /* Reads the authProfiles.store / authProfiles.state rows of
  * config_machine_state in a 2026.7+ state db, opened read-only and
  * immutable. Returns 1 when the store row exists, 0 when the db, table or
  * row is absent, -1 when the file is not a readable SQLite db or a row is
  * not JSON. */
-int ck_credentials_read_sqlite(const char *db_path, json_t **store,
-			       json_t **state, struct ck_error *err);
+int ck_credentials_read_sqlite(const char *root, const char *db_path,
+			       json_t **store, json_t **state, struct ck_error *err);
 
 /* Reads the "primary" rows of auth_profile_store / auth_profile_state in
  * <agent_dir>/openclaw-agent.sqlite, where 2026.6.35 - 2026.7.35 keep the
  * credentials (same JSON as auth-profiles.json / auth-state.json), the
  * same way. Returns as ck_credentials_read_sqlite. */
-int ck_credentials_read_agent_db(const char *agent_dir, json_t **store,
-				 json_t **state, struct ck_error *err);
+int ck_credentials_read_agent_db(const char *root, const char *agent_dir,
+				 json_t **store, json_t **state, struct ck_error *err);
 
 /* The object printed by `openclaw models status --json`, tolerating ANSI
  * colour codes and banner lines before it and text after it. NULL with a

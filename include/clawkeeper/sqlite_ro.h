@@ -27,6 +27,13 @@ struct ck_sqlite_ro {
  * regular file, not a database, cannot be opened). */
 int ck_sqlite_ro_open(struct ck_sqlite_ro *ro, const char *path, int budget_ms,
 		      struct ck_error *err);
+/* ck_sqlite_ro_open of a file that must resolve beneath the directory
+ * root (fileio.h ck_open_beneath): a database, or a -wal/-shm/-journal
+ * beside it, reached through a link out of root is refused ("resolves
+ * outside"), never opened. root NULL: the file's own directory (only
+ * its last component is confined). */
+int ck_sqlite_ro_open_beneath(struct ck_sqlite_ro *ro, const char *root,
+			      const char *path, int budget_ms, struct ck_error *err);
 /* 1 when name is a plain table, 0 when no table, view or index has that
  * name, -1 (err) when it is a view, a virtual table or an index, or the
  * schema cannot be read. */

@@ -746,7 +746,7 @@ test_not_a_database(void **state)
 	(void)state;
 	assert_int_equal(ck_mkdir_p(dir, 0700, &err), 0);
 	assert_int_equal(ck_file_copy(bad, db, &err), 0);
-	assert_int_equal(ck_credentials_read_sqlite(db, &store, &st, &err), -1);
+	assert_int_equal(ck_credentials_read_sqlite(NULL, db, &store, &st, &err), -1);
 	assert_non_null(strstr(err.msg, "openclaw.sqlite"));
 	assert_non_null(strstr(err.msg, "not a database"));
 	entries = health_of(tmp, NULL, "2026.9.6", CAPTURE_DAY_MS, findings);
@@ -761,10 +761,10 @@ test_not_a_database(void **state)
 	sqlite3 *h;
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
 	sqlite3_close(h);
-	assert_int_equal(ck_credentials_read_sqlite(db, &store, &st, &err), 0);
+	assert_int_equal(ck_credentials_read_sqlite(NULL, db, &store, &st, &err), 0);
 	assert_null(store);
 	unlink(db);
-	assert_int_equal(ck_credentials_read_sqlite(db, &store, &st, &err), 0);
+	assert_int_equal(ck_credentials_read_sqlite(NULL, db, &store, &st, &err), 0);
 	ck_rm_rf(tmp, &err);
 	free(bad);
 	free(db);
@@ -811,7 +811,7 @@ test_real_sqlite_from_backup(void **state)
 	archive_read_free(a);
 	assert_true(found);
 
-	assert_int_equal(ck_credentials_read_sqlite(db, &store, &st, &err), 1);
+	assert_int_equal(ck_credentials_read_sqlite(NULL, db, &store, &st, &err), 1);
 	prof = json_object_get(json_object_get(store, "profiles"), "openai:manual");
 	assert_string_equal(field(prof, "type"), "api_key");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(

@@ -690,7 +690,7 @@ assert_both_refuse(struct env *e, const char *cron_sql, const char *auth_sql,
 		exec_sql(e->db, auth_sql);
 		ck_error_clear(&err);
 		t0 = ck_clock_mono_ms();
-		assert_int_equal(ck_credentials_read_sqlite(e->db, &store, &st, &err), -1);
+		assert_int_equal(ck_credentials_read_sqlite(NULL, e->db, &store, &st, &err), -1);
 		ms = ck_clock_mono_ms() - t0;
 		assert_null(store);
 		assert_null(st);
@@ -773,7 +773,7 @@ fifos_are_refused(void **state)
 	want = ck_strdup_printf("%s: not a regular file; refusing to open it", e.db);
 	assert_null(ck_cron_jobs_load(&e.inst, &err));
 	assert_string_equal(err.msg, want);
-	assert_int_equal(ck_credentials_read_sqlite(e.db, &store, &st, &err), -1);
+	assert_int_equal(ck_credentials_read_sqlite(NULL, e.db, &store, &st, &err), -1);
 	assert_string_equal(err.msg, want);
 	free(want);
 	env_free(&e);
@@ -858,7 +858,7 @@ credentials_row_in_the_wal(void **state)
 		"VALUES('authProfiles.store', '{\"version\":1,\"profiles\":"
 		"{\"openrouter:manual\":{\"type\":\"api_key\",\"provider\":"
 		"\"openrouter\",\"key\":\"k\"}}}', 1)", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(ck_credentials_read_sqlite(e.db, &store, &st, &err), 1);
+	assert_int_equal(ck_credentials_read_sqlite(NULL, e.db, &store, &st, &err), 1);
 	assert_string_equal(str(json_object_get(json_object_get(store, "profiles"),
 						"openrouter:manual"), "provider"),
 			    "openrouter");

@@ -32,6 +32,7 @@ refused() { # record-json want-substring what [final state, default failed]
 
 # The test's file server is plain http on loopback; production refuses it.
 jq '.operations.allow_http = true' "$T/agent.json" >"$T/agent.json.new" && mv "$T/agent.json.new" "$T/agent.json"
+chmod 600 "$T/agent.json"   # serve refuses a config others can read
 start_serve || fail "serve did not start"
 
 # --- bad archives first, while the instance is the original one
