@@ -696,6 +696,19 @@ remap_field(struct stage *s, json_t *final_obj, json_t *staged_obj, const char *
 	if (v == NULL || (v[0] != '/' && v[0] != '~'))
 		return;
 	to = remapped(s, v, 0, &m);
+	if (to == NULL && !state_only) {
+		/* A workspace or agentDir outside everything imported could
+		 * name another instance on the host, which the agent would then
+		 * read as this one's: dropped, OpenClaw's default inside the
+		 * instance applies. */
+		ck_finding_add(s->warnings, "IMPORT_PATH_NOT_REMAPPED", CK_SEV_WARNING,
+			       where, "set it again once hosted if the default does not fit",
+			       "%.300s points outside the imported state dir and "
+			       "workspaces; dropped, the instance's default is used", v);
+		json_object_del(final_obj, key);
+		json_object_del(staged_obj, key);
+		return;
+	}
 	if (to == NULL || (state_only && !m->is_state)) {
 		free(to);
 		ck_finding_add(s->warnings, "IMPORT_PATH_NOT_REMAPPED", CK_SEV_WARNING,

@@ -454,6 +454,34 @@ test_statedir_tarball(void **state)
 	tmp_done(&t);
 }
 
+/* An agentDir outside everything imported could name another instance
+ * on the host: dropped, never kept for the agent to read. */
+static void
+test_outside_agent_dir_dropped(void **state)
+{
+	static const char conf[] = "{\"agents\":{\"list\":[{\"id\":\"main\","
+		"\"agentDir\":\"/srv/other-tenant/agents/main/agent\"}]}}\n";
+	struct archive *a;
+	struct tmp t;
+	json_t *r, *c;
+	char in[160];
+
+	(void)state;
+	tmp_init(&t);
+	snprintf(in, sizeof(in), "%s/in.tar.gz", t.base);
+	a = writer(in);
+	add_entry(a, ".openclaw/openclaw.json", conf, strlen(conf), AE_IFREG, 0600);
+	writer_done(a);
+	r = stage_ok(in, &t);
+	c = staged_config(&t);
+	assert_null(json_object_get(json_array_get(json_object_get(json_object_get(c,
+		"agents"), "list"), 0), "agentDir"));
+	assert_int_equal(count_code(r, "warnings", "IMPORT_PATH_NOT_REMAPPED"), 1);
+	json_decref(c);
+	json_decref(r);
+	tmp_done(&t);
+}
+
 static void
 test_not_openclaw(void **state)
 {
@@ -593,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_only_config_96),
 		cmocka_unit_test(test_truncated_96),
 		cmocka_unit_test(test_statedir_tarball),
+		cmocka_unit_test(test_outside_agent_dir_dropped),
 		cmocka_unit_test(test_not_openclaw),
 		cmocka_unit_test(test_bad_manifest_archive),
 		cmocka_unit_test(test_staging_exists),
