@@ -16,6 +16,7 @@ struct ck_opengine {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	int busy;
+	int held;  /* busy for the gateway watch (ck_opengine_hold), no record */
 	char running[CK_OP_ID_MAX + 1];
 };
 

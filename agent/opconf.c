@@ -145,6 +145,9 @@ ck_opconf_parse_for(struct ck_opconf *oc, const json_t *operations, const json_t
 	ck_error_clear(&gerr);
 	if (gateway != NULL && ck_gateway_conf_from_json(&oc->gw, gateway, &gerr) < 0)
 		problem(problems, err, &n, "gateway: %s", gerr.msg);
+	ck_gwwatch_conf_init(&oc->watch);
+	if (ck_gwwatch_conf_from_json(&oc->watch, json_object_get(gateway, "watch"), &gerr) < 0)
+		problem(problems, err, &n, "gateway.%s", gerr.msg);
 	return n == 0 ? 0 : -1;
 }
 

@@ -849,6 +849,7 @@ finish(struct ck_opengine *eng)
 {
 	pthread_mutex_lock(&eng->lock);
 	eng->busy = 0;
+	eng->held = 0;
 	eng->running[0] = '\0';
 	pthread_cond_broadcast(&eng->idle);
 	pthread_mutex_unlock(&eng->lock);
@@ -917,12 +918,34 @@ ck_opengine_running(struct ck_opengine *eng, char *buf, size_t n)
 	const char *out = NULL;
 
 	pthread_mutex_lock(&eng->lock);
-	if (eng->busy) {
+	if (eng->busy && !eng->held) {
 		snprintf(buf, n, "%s", eng->running);
 		out = buf;
 	}
 	pthread_mutex_unlock(&eng->lock);
 	return out;
+}
+
+int
+ck_opengine_hold(struct ck_opengine *eng)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&eng->lock);
+	if (!eng->busy) {
+		eng->busy = 1;
+		eng->held = 1;
+		eng->running[0] = '\0';
+		rc = 0;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}
+
+void
+ck_opengine_release(struct ck_opengine *eng)
+{
+	finish(eng);
 }
 
 static void
@@ -1095,6 +1118,12 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 			*op_out = prev;
 			return CK_SUBMIT_EXISTING;
 		}
+	}
+	if (eng->busy && eng->held) {
+		ck_error_set(err, "the gateway watch is restarting the gateway; try again in "
+			     "a few seconds");
+		pthread_mutex_unlock(&eng->lock);
+		return CK_SUBMIT_BUSY;
 	}
 	if (eng->busy) {
 		*op_out = ck_op_read(c->journal_dir, eng->running, err);

@@ -9,6 +9,7 @@
 
 #include "clawkeeper/clock.h"
 #include "clawkeeper/fileio.h"
+#include "clawkeeper/finding.h"
 #include "clawkeeper/health.h"
 #include "clawkeeper/log.h"
 #include "internal.h"
@@ -28,6 +29,24 @@ struct ck_health_cache {
 	unsigned long long gen_started, gen_done;
 	struct ck_request *waiters;
 };
+
+/* The supervised gateway as the watch sees it: "gateway" in the report,
+ * GATEWAY_DOWN / GATEWAY_CRASH_LOOP among the findings, and the status
+ * they make. */
+static void
+add_gateway(struct ck_server *srv, json_t *report)
+{
+	struct ck_gwwatch *w = __atomic_load_n(&srv->gwwatch, __ATOMIC_ACQUIRE);
+	json_t *findings = json_object_get(report, "findings");
+	json_t *st;
+
+	if (w == NULL || !json_is_array(findings) || (st = ck_gwwatch_status(w)) == NULL)
+		return;
+	ck_gwwatch_findings(st, findings);
+	json_object_set_new(report, "gateway", st);
+	json_object_set_new(report, "status",
+			    json_string(ck_status_name(ck_findings_worst(findings))));
+}
 
 static json_t *
 compute(struct ck_server *srv, char **text)
@@ -54,6 +73,7 @@ compute(struct ck_server *srv, char **text)
 		*text = NULL;
 		return NULL;
 	}
+	add_gateway(srv, report);
 	*text = json_dumps(report, JSON_COMPACT);
 	if (*text == NULL) {
 		json_decref(report);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "clawkeeper/gwwatch.h"
 #include "clawkeeper/clock.h"
 #include "clawkeeper/agentconf.h"
 #include "clawkeeper/fileio.h"
@@ -83,6 +84,7 @@ struct ck_server {
 	struct ck_opengine_conf ops_engine_conf;
 	struct ck_opengine *engine;
 	int agent_lock_fd;        /* <work_dir>/agent.lock, -1 when not held */
+	struct ck_gwwatch *gwwatch; /* supervise driver only; NULL otherwise */
 };
 
 enum ck_req_state { REQ_NEW = 0, REQ_HEAD_READ, REQ_BODY, REQ_WAIT_HEALTH,

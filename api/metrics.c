@@ -295,6 +295,28 @@ render_ops(FILE *f, const json_t *ops)
 	json_decref(counts);
 }
 
+/* The supervised gateway, from the report's "gateway" (the watch). */
+static void
+render_gateway(FILE *f, const json_t *health)
+{
+	const json_t *g = json_object_get(health, "gateway");
+	const char *state = json_string_value(json_object_get(g, "state"));
+
+	if (state == NULL)
+		return;
+	fprintf(f, "# HELP clawkeeper_gateway_up 1 while the supervised gateway runs.\n"
+	    "# TYPE clawkeeper_gateway_up gauge\nclawkeeper_gateway_up %d\n"
+	    "# HELP clawkeeper_gateway_crash_loop 1 when the gateway reached the start "
+	    "limit.\n# TYPE clawkeeper_gateway_crash_loop gauge\n"
+	    "clawkeeper_gateway_crash_loop %d\n"
+	    "# HELP clawkeeper_gateway_restarts_total Starts the agent's watch made, by "
+	    "reason.\n# TYPE clawkeeper_gateway_restarts_total counter\n"
+	    "clawkeeper_gateway_restarts_total{reason=\"exited\"} %lld\n",
+	    strcmp(state, "up") == 0, strcmp(state, "crash_loop") == 0,
+	    (long long)json_integer_value(json_object_get(json_object_get(g, "restarts"),
+							  "exited")));
+}
+
 char *
 ck_metrics_render(struct ck_metrics *m, const json_t *health,
     const json_t *ops, size_t *len)
@@ -312,6 +334,7 @@ ck_metrics_render(struct ck_metrics *m, const json_t *health,
 		render_findings(f, health);
 		render_credentials(f, health);
 		render_decisions(f, health);
+		render_gateway(f, health);
 	}
 	render_ops(f, ops);
 	render_requests(f, m);

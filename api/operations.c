@@ -82,6 +82,24 @@ after_restart(void *ud)
 		record_gateway_pid(c, c->ops.gw.pid);
 }
 
+/* The watch changed the gateway's state: the health report says so now,
+ * not at the next refresh. */
+static void
+watch_changed(void *ud)
+{
+	struct ck_server *srv = ud;
+
+	ck_health_cache_poke(srv->health);
+}
+
+static void
+watch_started(void *ud)
+{
+	struct ck_server *srv = ud;
+
+	after_restart(srv->ops_conf->conf);
+}
+
 /* One agent per instance, taken before the socket is bound (a second
  * agent would take the first one's socket path) and before anything is
  * judged an orphan (it would end the first one's gateway and settle its
@@ -139,12 +157,21 @@ ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
 		struct ck_error gerr;
 
+		struct ck_gwwatch_conf wc = c->ops.watch;
+		struct ck_gwwatch *w;
+
 		if (c->ops.gw.pid > 0)
 			record_gateway_pid(c, c->ops.gw.pid);
 		else if (ck_gateway_start(&c->ops.gw, &gerr) != 0)
 			ck_log_error("supervised gateway did not start: %s", gerr.msg);
 		else
 			record_gateway_pid(c, c->ops.gw.pid);
+		wc.after_start = watch_started;
+		wc.changed = watch_changed;
+		wc.ud = srv;
+		if ((w = ck_gwwatch_start(srv->engine, &c->ops.gw, &wc, err)) == NULL)
+			return -1;
+		__atomic_store_n(&srv->gwwatch, w, __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -157,6 +184,8 @@ ck_server_ops_stop(struct ck_server *srv)
 	if (srv->ops_conf == NULL)
 		return;
 	c = srv->ops_conf->conf;
+	/* the watch first: it would start the gateway stopped below */
+	ck_gwwatch_stop(__atomic_exchange_n(&srv->gwwatch, NULL, __ATOMIC_ACQ_REL));
 	if (srv->engine != NULL) {
 		ck_opengine_free(srv->engine);
 		srv->engine = NULL;

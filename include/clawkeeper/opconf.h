@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include "error.h"
 #include "gateway.h"
+#include "gwwatch.h"
 #include "operation.h"
 
 struct ck_opconf {
@@ -26,6 +27,7 @@ struct ck_opconf {
 	long long min_free_bytes;
 	int ready_timeout_ms;
 	struct ck_gateway_conf gw;
+	struct ck_gwwatch_conf watch; /* gateway.watch */
 };
 
 /* operations / gateway may be NULL (defaults). Problems are appended to

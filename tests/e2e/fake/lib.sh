@@ -80,9 +80,12 @@ cat >"$T/agent.json" <<JSON
   "operations": {"work_dir": "$T/work", "releases_root": "$T/releases", "drill": true,
                  "install": "$T/fake-install {releases} {version}", "allow_http": true,
                  "min_free_mb": 1, "ready_timeout_ms": 15000},
-  "gateway": {"driver": "supervise"}
+  "gateway": {"driver": "supervise",
+              "watch": {"interval_ms": 200, "backoff_ms": 300, "backoff_max_ms": 1200,
+                        "burst": 3, "burst_window_ms": 60000}}
 }
 JSON
+chmod 600 "$T/agent.json"
 
 call() { "$BIN" call --agent "unix:$T/agent.sock" --token-file "$T/token" "$@"; }
 status_of() { # METHOD PATH [BODY] [KEY] -> prints the HTTP status line code

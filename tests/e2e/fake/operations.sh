@@ -172,6 +172,59 @@ start_serve || fail "serve did not start over a stale gateway.pid"
 kill -0 "$other" 2>/dev/null || fail "the agent killed process group $other, which a stale gateway.pid named"
 kill "$other" 2>/dev/null
 pass "a stale gateway.pid (same number, another start time) kills nothing; a clean stop removes the file"
+
+# --- the watch: a gateway killed while idle is started again, with the
+# health report and /metrics saying what happened
+health() { call GET '/v1/instance/health?refresh=1'; }
+old_gw=$(cut -d' ' -f1 "$T/work/gateway.pid")
+kill -KILL -- -"$old_gw"
+new_gw=""
+for _ in $(seq 1 100); do
+	new_gw=$(cut -d' ' -f1 "$T/work/gateway.pid" 2>/dev/null || true)
+	[ -n "$new_gw" ] && [ "$new_gw" != "$old_gw" ] && kill -0 "$new_gw" 2>/dev/null && break
+	sleep 0.1
+done
+[ -n "$new_gw" ] && [ "$new_gw" != "$old_gw" ] || fail "watch: the killed gateway ($old_gw) was not started again"
+for _ in $(seq 1 50); do [ "$(health | jq -r .gateway.state)" = up ] && break; sleep 0.2; done
+h=$(health)
+jq -e '.gateway.state == "up" and .gateway.restarts.exited == 1 and .gateway.pid == '"$new_gw"' and
+	([.findings[] | select(.code | startswith("GATEWAY_"))] | length) == 0' <<<"$h" >/dev/null \
+	|| fail "watch: health after the restart: $(jq -c .gateway <<<"$h")"
+m=$(call GET /metrics)
+grep -qx 'clawkeeper_gateway_up 1' <<<"$m" && grep -qx 'clawkeeper_gateway_restarts_total{reason="exited"} 1' <<<"$m" \
+	|| fail "watch: metrics: $(grep gateway_ <<<"$m")"
+pass "watch: a gateway killed while idle ($old_gw) was started again ($new_gw); health up, restarts{exited} 1 in /metrics"
+
+# --- a gateway that keeps exiting: growing delays, then the start limit
+# (burst 3 in 60 s), reported and not started again until an operation
+touch "$S/fake-gateway-fail"
+runs0=$(gateway_runs); log0=$(wc -l <"$T/serve.log")
+kill -KILL -- -"$new_gw"
+for _ in $(seq 1 150); do [ "$(health | jq -r .gateway.state)" = crash_loop ] && break; sleep 0.2; done
+h=$(health)
+jq -e '.gateway.state == "crash_loop" and .status == "critical" and
+	([.findings[] | select(.code == "GATEWAY_CRASH_LOOP" and .severity == "critical")] | length) == 1' <<<"$h" >/dev/null \
+	|| fail "watch: crash loop not reported: $(jq -c '{status, gateway, f: [.findings[].code]}' <<<"$h")"
+starts=$(( $(gateway_runs) - runs0 ))
+sleep 3
+[ $(( $(gateway_runs) - runs0 )) = "$starts" ] || fail "watch: started beyond the limit ($starts, then $(( $(gateway_runs) - runs0 )))"
+# The start limit counts every start the watch made in the window: the one
+# after the first kill and two now make burst 3. The first kill's exit is
+# still one in a row (no run lasted a whole window), so delays go on from
+# 300 ms: 600, 1200, then the cap (1200).
+[ "$starts" = 2 ] && [ "$(jq .gateway.restarts.exited <<<"$h")" = 3 ] \
+	|| fail "watch: $starts starts after the kill, restarts $(jq .gateway.restarts <<<"$h"); want 2 and 3"
+delays=$(tail -n +"$((log0 + 1))" "$T/serve.log" | grep -o 'starting it in [0-9]* ms' | awk '{print $4}' | xargs)
+[ "$delays" = "600 1200 1200" ] || fail "watch: delays $delays, want 600 1200 1200"
+call GET /metrics | grep -qx 'clawkeeper_gateway_crash_loop 1' || fail "watch: crash loop not in /metrics"
+pass "watch: a gateway that keeps exiting was started $starts more times with growing delays ($delays ms), then reported as GATEWAY_CRASH_LOOP (critical) and left alone"
+rm -f "$S/fake-gateway-fail"
+id=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "after a crash loop, regenerate: $(jq -c '{state,result}' <<<"$rec")"
+for _ in $(seq 1 50); do [ "$(health | jq -r .gateway.state)" = up ] && break; sleep 0.2; done
+[ "$(health | jq -r .gateway.state)" = up ] || fail "after a crash loop, regenerate did not reset the watch: $(health | jq -c .gateway)"
+pass "watch: an operation (regenerate) starts the gateway again and resets the start limit"
 stop_serve
 grep -q FAKE "$T/serve.log" && fail "a secret reached the agent log"
 echo "operations: all assertions passed"

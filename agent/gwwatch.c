@@ -1,0 +1,322 @@
+/* The gateway watch (see gwwatch.h): one thread, one check a tick, each
+ * check holding the operation engine so the gateway has one owner. */
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clawkeeper/clock.h"
+#include "clawkeeper/finding.h"
+#include "clawkeeper/gwwatch.h"
+#include "clawkeeper/log.h"
+
+#define RING 64 /* start times kept for the start limit (burst <= RING) */
+
+enum wstate { W_UNKNOWN, W_UP, W_DOWN, W_CRASH_LOOP };
+
+struct ck_gwwatch {
+	struct ck_opengine *eng;
+	struct ck_gateway_conf *gw;
+	struct ck_gwwatch_conf conf;
+	pthread_t thread;
+	pthread_mutex_t lock; /* guards everything below and stop */
+	pthread_cond_t wake;
+	int stop;
+	enum wstate state;
+	long long since_ms;        /* wall clock of the last state change */
+	long pid;                  /* the gateway last seen running */
+	int last_exit;
+	unsigned failures;         /* exits in a row without a stable run */
+	long long next_start_ms;   /* monotonic: the next start not before */
+	long long started_ms;      /* monotonic: the watch's last start */
+	unsigned restarts_exited;  /* starts the watch made after an exit */
+	unsigned seen_starts;      /* gw->starts after the last check */
+	long long ring[RING];      /* monotonic times of the watch's starts */
+	unsigned ring_n;
+};
+
+void
+ck_gwwatch_conf_init(struct ck_gwwatch_conf *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->interval_ms = 1000;
+	wc->backoff_ms = 1000;
+	wc->backoff_max_ms = 60000;
+	wc->burst = 5;
+	wc->burst_window_ms = 300000;
+}
+
+int
+ck_gwwatch_conf_from_json(struct ck_gwwatch_conf *wc, const json_t *obj,
+			  struct ck_error *err)
+{
+	static const struct { const char *key; long long lo, hi; size_t off; } f[] = {
+		{ "interval_ms", 100, 600000, offsetof(struct ck_gwwatch_conf, interval_ms) },
+		{ "backoff_ms", 0, 3600000, offsetof(struct ck_gwwatch_conf, backoff_ms) },
+		{ "backoff_max_ms", 0, 3600000, offsetof(struct ck_gwwatch_conf, backoff_max_ms) },
+		{ "burst", 1, RING, offsetof(struct ck_gwwatch_conf, burst) },
+		{ "burst_window_ms", 1000, 86400000,
+		  offsetof(struct ck_gwwatch_conf, burst_window_ms) },
+	};
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (obj == NULL)
+		return 0;
+	if (!json_is_object(obj)) {
+		ck_error_set(err, "watch: expected an object");
+		return -1;
+	}
+	json_object_foreach((json_t *)obj, k, v) {
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			if (strcmp(k, f[i].key) == 0)
+				break;
+		if (i == sizeof(f) / sizeof(f[0])) {
+			ck_error_set(err, "watch.%s: unknown field", k);
+			return -1;
+		}
+		if (!json_is_integer(v) || json_integer_value(v) < f[i].lo ||
+		    json_integer_value(v) > f[i].hi) {
+			ck_error_set(err, "watch.%s: expected an integer from %lld to %lld", k,
+				     f[i].lo, f[i].hi);
+			return -1;
+		}
+		*(int *)((char *)wc + f[i].off) = (int)json_integer_value(v);
+	}
+	return 0;
+}
+
+static const char *
+state_name(enum wstate s)
+{
+	switch (s) {
+	case W_UP:
+		return "up";
+	case W_DOWN:
+		return "down";
+	case W_CRASH_LOOP:
+		return "crash_loop";
+	default:
+		return "starting";
+	}
+}
+
+static long long
+backoff(const struct ck_gwwatch *w)
+{
+	long long d = w->conf.backoff_ms;
+	unsigned i;
+
+	for (i = 1; i < w->failures && d < w->conf.backoff_max_ms; i++)
+		d *= 2;
+	return d > w->conf.backoff_max_ms ? w->conf.backoff_max_ms : d;
+}
+
+/* Starts within the window, the oldest pruned. */
+static unsigned
+starts_in_window(struct ck_gwwatch *w, long long now)
+{
+	unsigned i, kept = 0;
+
+	for (i = 0; i < w->ring_n; i++)
+		if (now - w->ring[i] < w->conf.burst_window_ms)
+			w->ring[kept++] = w->ring[i];
+	w->ring_n = kept;
+	return kept;
+}
+
+static void
+set_state(struct ck_gwwatch *w, enum wstate s, int *changed)
+{
+	if (w->state != s) {
+		w->state = s;
+		w->since_ms = ck_clock_now_ms();
+		*changed = 1;
+	}
+}
+
+/* One check; the caller holds the engine and w->lock. */
+static void
+check(struct ck_gwwatch *w, int *started, int *changed)
+{
+	long long now = ck_clock_mono_ms();
+	struct ck_error err;
+
+	if (w->gw->starts != w->seen_starts) {
+		/* Someone else started it (an operation, the agent): a new
+		 * gateway, a clean slate, the start limit reset. */
+		w->seen_starts = w->gw->starts;
+		w->failures = 0;
+		w->ring_n = 0;
+		if (w->state == W_CRASH_LOOP)
+			set_state(w, W_UNKNOWN, changed);
+	}
+	if (ck_gateway_running(w->gw) == 1) {
+		if (w->state != W_UP)
+			ck_log_info("gateway watch: the gateway (pid %ld) is running",
+				    (long)w->gw->pid);
+		set_state(w, W_UP, changed);
+		w->pid = (long)w->gw->pid;
+		if (w->failures > 0 && now - w->started_ms >= w->conf.burst_window_ms)
+			w->failures = 0; /* stable for a whole window */
+		return;
+	}
+	if (w->state == W_CRASH_LOOP)
+		return;
+	if (w->state != W_DOWN) {
+		w->last_exit = w->gw->last_exit;
+		w->failures++;
+		w->next_start_ms = now + backoff(w);
+		ck_log_warn("gateway watch: the gateway (pid %ld) is not running (exit %d); "
+			    "starting it in %lld ms", w->pid, w->last_exit, backoff(w));
+		set_state(w, W_DOWN, changed);
+		return;
+	}
+	if (now < w->next_start_ms)
+		return;
+	if (starts_in_window(w, now) >= (unsigned)w->conf.burst) {
+		ck_log_error("gateway watch: %u starts within %d s and it keeps exiting: a "
+			     "crash loop; not starting it again until an operation or an agent "
+			     "restart does", w->ring_n, w->conf.burst_window_ms / 1000);
+		set_state(w, W_CRASH_LOOP, changed);
+		return;
+	}
+	w->ring[w->ring_n++] = now;
+	w->started_ms = now;
+	if (ck_gateway_start(w->gw, &err) < 0) {
+		w->failures++;
+		w->next_start_ms = now + backoff(w);
+		ck_log_warn("gateway watch: starting the gateway: %s; next try in %lld ms",
+			    err.msg, backoff(w));
+		return;
+	}
+	w->seen_starts = w->gw->starts;
+	w->restarts_exited++;
+	w->pid = (long)w->gw->pid;
+	*started = 1;
+	/* up or down again on the next tick: a start is not yet a run */
+	set_state(w, W_UNKNOWN, changed);
+}
+
+static void *
+watch_main(void *arg)
+{
+	struct ck_gwwatch *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		struct timespec until;
+		int started = 0, changed = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += w->conf.interval_ms / 1000;
+		until.tv_nsec += (long)(w->conf.interval_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->wake, &w->lock, &until);
+		if (w->stop)
+			break;
+		/* An operation owns the gateway while it runs. */
+		if (ck_opengine_hold(w->eng) != 0)
+			continue;
+		check(w, &started, &changed);
+		ck_opengine_release(w->eng);
+		pthread_mutex_unlock(&w->lock);
+		if (started && w->conf.after_start != NULL)
+			w->conf.after_start(w->conf.ud);
+		if (changed && w->conf.changed != NULL)
+			w->conf.changed(w->conf.ud);
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct ck_gwwatch *
+ck_gwwatch_start(struct ck_opengine *eng, struct ck_gateway_conf *gw,
+		 const struct ck_gwwatch_conf *wc, struct ck_error *err)
+{
+	struct ck_gwwatch *w = calloc(1, sizeof(*w));
+
+	if (w == NULL) {
+		ck_error_set(err, "out of memory");
+		return NULL;
+	}
+	w->eng = eng;
+	w->gw = gw;
+	w->conf = *wc;
+	w->seen_starts = gw->starts;
+	w->since_ms = ck_clock_now_ms();
+	w->pid = (long)gw->pid;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
+		ck_error_set(err, "gateway watch: cannot start its thread");
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->wake);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+ck_gwwatch_stop(struct ck_gwwatch *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	free(w);
+}
+
+json_t *
+ck_gwwatch_status(struct ck_gwwatch *w)
+{
+	json_t *st;
+	long long wait;
+
+	pthread_mutex_lock(&w->lock);
+	wait = w->state == W_DOWN ? w->next_start_ms - ck_clock_mono_ms() : 0;
+	st = json_pack("{s:s, s:I, s:I, s:i, s:{s:i}, s:i, s:I}",
+		       "state", state_name(w->state), "pid", (json_int_t)w->pid,
+		       "since_ms", (json_int_t)w->since_ms, "last_exit", w->last_exit,
+		       "restarts", "exited", (int)w->restarts_exited,
+		       "failures_in_a_row", (int)w->failures,
+		       "next_start_in_ms", (json_int_t)(wait > 0 ? wait : 0));
+	pthread_mutex_unlock(&w->lock);
+	return st;
+}
+
+void
+ck_gwwatch_findings(const json_t *status, json_t *findings)
+{
+	const char *state = json_string_value(json_object_get(status, "state"));
+	long long exit_status = json_integer_value(json_object_get(status, "last_exit"));
+
+	if (state == NULL)
+		return;
+	if (strcmp(state, "down") == 0)
+		ck_finding_add(findings, "GATEWAY_DOWN", CK_SEV_CRITICAL, "gateway",
+			       "the agent starts it again by itself; see the gateway's log",
+			       "the gateway is not running (last exit %lld); the agent starts "
+			       "it again in %lld ms", exit_status,
+			       (long long)json_integer_value(json_object_get(status,
+									 "next_start_in_ms")));
+	else if (strcmp(state, "crash_loop") == 0)
+		ck_finding_add(findings, "GATEWAY_CRASH_LOOP", CK_SEV_CRITICAL, "gateway",
+			       "read the gateway's log; POST /v1/regenerate starts it again "
+			       "once the cause is fixed",
+			       "the gateway keeps exiting (last exit %lld) and reached the "
+			       "start limit; the agent no longer starts it by itself",
+			       exit_status);
+}
