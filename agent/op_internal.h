@@ -17,6 +17,9 @@ struct ck_opengine {
 	pthread_cond_t idle;
 	int busy;
 	int held;  /* busy for the gateway watch (ck_opengine_hold), no record */
+	/* An ended operation whose last record could not be written: written
+	 * again before any new operation starts (guarded by lock). */
+	json_t *unwritten;
 	char running[CK_OP_ID_MAX + 1];
 };
 

@@ -700,7 +700,12 @@ agent_db_schema(const struct ck_instance *inst)
 		struct ck_sqlite_ro ro;
 		struct ck_error e;
 		sqlite3_stmt *st = NULL;
-		int opened = db != NULL && ck_sqlite_ro_open(&ro, db, CK_SQLITE_RO_BUDGET_MS, &e) == 0;
+		/* never through a link out of the instance (an agentDir the host
+		 * placed elsewhere is confined to itself) */
+		const char *root = db != NULL && ck_path_within(db, inst->state_dir) ?
+				   inst->state_dir : dir;
+		int opened = db != NULL && ck_sqlite_ro_open_beneath(&ro, root, db,
+						CK_SQLITE_RO_BUDGET_MS, &e) == 0;
 
 		if (opened && ck_sqlite_ro_prepare(&ro, "PRAGMA user_version", &st, &e) == 0 &&
 		    ck_sqlite_ro_step(&ro, st, &e) == 1 && sqlite3_column_int(st, 0) > best)

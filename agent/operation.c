@@ -43,8 +43,79 @@ ck_op_journal(struct run *r)
 {
 	struct ck_error err;
 
+#ifdef CK_TEST_HOOKS
+	/* Test builds: journal writes fail while this file exists (a full or
+	 * read-only journal disk, which tests cannot make as they run). */
+	const char *fail = getenv("CK_TEST_JOURNAL_FAIL_FILE");
+
+	if (fail != NULL && access(fail, F_OK) == 0) {
+		ck_log_error("journal: write refused (test hook %s)", fail);
+		return -1;
+	}
+#endif
 	if (ck_op_write(r->eng->conf->journal_dir, r->op, &err) < 0) {
 		ck_log_error("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The operation has ended; its record must say so before anything else
+ * runs, or a restarted agent would settle it from what the journal last
+ * said (and roll back its stale snapshot over newer work). When the write
+ * fails the record is kept, and new operations wait until it is written. */
+static void
+journal_final(struct run *r)
+{
+	struct ck_opengine *eng = r->eng;
+
+	if (ck_op_journal(r) == 0)
+		return;
+	ck_log_error("operation %s ended %s but the journal cannot record it; new "
+		     "operations wait until it can",
+		     json_string_value(json_object_get(r->op, "id")),
+		     json_string_value(json_object_get(r->op, "state")));
+	pthread_mutex_lock(&eng->lock);
+	json_decref(eng->unwritten);
+	eng->unwritten = json_deep_copy(r->op);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+/* Called with eng->lock held before a new operation: 0 when the journal
+ * is sound, else why not in err. */
+static int
+journal_blocker(struct ck_opengine *eng, struct ck_error *err)
+{
+	const char *dir = eng->conf->journal_dir;
+	struct ck_error werr;
+
+	if (eng->unwritten != NULL) {
+#ifdef CK_TEST_HOOKS
+		const char *fail = getenv("CK_TEST_JOURNAL_FAIL_FILE");
+
+		if (fail != NULL && access(fail, F_OK) == 0) {
+			ck_error_set(&werr, "write refused (test hook)");
+		} else
+#endif
+		if (ck_op_write(dir, eng->unwritten, &werr) == 0) {
+			ck_log_info("journal: the end of operation %s is recorded now",
+				    json_string_value(json_object_get(eng->unwritten, "id")));
+			json_decref(eng->unwritten);
+			eng->unwritten = NULL;
+		}
+		if (eng->unwritten != NULL) {
+			ck_error_set(err, "operation %s ended %s but the journal (%s) cannot "
+				     "record it: %s; new operations wait until it can",
+				     json_string_value(json_object_get(eng->unwritten, "id")),
+				     json_string_value(json_object_get(eng->unwritten, "state")),
+				     dir, werr.msg);
+			return -1;
+		}
+	}
+	if (ck_op_find_unreadable(dir, &werr) != 0) {
+		ck_error_set(err, "journal record unreadable: %s; its operation cannot be "
+			     "settled, so new operations wait until it is repaired or moved "
+			     "out of %s", werr.msg, dir);
 		return -1;
 	}
 	return 0;
@@ -97,7 +168,12 @@ run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
 	rc = fn(r, err);
 	ck_op_step_set(r->op, name, rc == 0 ? "done" : "failed",
 		       rc == 0 ? r->msg : err->msg, ck_clock_now_ms());
-	ck_op_journal(r);
+	if (ck_op_journal(r) < 0 && rc == 0) {
+		/* Never go on with a journal that says something else. */
+		ck_error_set(err, "%s: done, but the journal cannot record it", name);
+		ck_op_step_set(r->op, name, "failed", err->msg, ck_clock_now_ms());
+		return -1;
+	}
 	if (rc < 0)
 		ck_error_prefix(err, "%s: ", name);
 	return rc;
@@ -818,6 +894,7 @@ static void
 run_operation(struct run *r)
 {
 	run_steps(r);
+	journal_final(r);
 	clear_staging(r);
 }
 
@@ -907,6 +984,7 @@ ck_opengine_free(struct ck_opengine *eng)
 	if (eng == NULL)
 		return;
 	ck_opengine_wait(eng);
+	json_decref(eng->unwritten);
 	pthread_mutex_destroy(&eng->lock);
 	pthread_cond_destroy(&eng->idle);
 	free(eng);
@@ -1119,6 +1197,10 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 			return CK_SUBMIT_EXISTING;
 		}
 	}
+	if (!eng->busy && journal_blocker(eng, err) < 0) {
+		pthread_mutex_unlock(&eng->lock);
+		return CK_SUBMIT_JOURNAL;
+	}
 	if (eng->busy && eng->held) {
 		ck_error_set(err, "the gateway watch is restarting the gateway; try again in "
 			     "a few seconds");
@@ -1246,6 +1328,7 @@ recover_one(struct ck_opengine *eng, json_t *op)
 			r->from_release = strdup(json_string_value(json_object_get(rb, "release")));
 		rollback(r, "the agent stopped during the operation; rolled back on restart");
 	}
+	journal_final(r);
 	clear_staging(r);
 	run_free(r);
 	return 0;

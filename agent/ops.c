@@ -186,6 +186,41 @@ op_newest_first(const void *a, const void *b)
 	return strcmp(cy ? cy : "", cx ? cx : "");
 }
 
+int
+ck_op_find_unreadable(const char *dir, struct ck_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		ck_error_set(err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (!found && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char id[CK_OP_ID_MAX + 8];
+		json_t *op;
+
+		if (len < 6 || len - 5 >= sizeof(id) ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		memcpy(id, de->d_name, len - 5);
+		id[len - 5] = '\0';
+		op = ck_op_read(dir, id, err);
+		if (op == NULL || !json_is_string(json_object_get(op, "state")))
+			found = 1;
+		if (op != NULL && found)
+			ck_error_set(err, "%s/%s: not an operation record (no state)", dir,
+				     de->d_name);
+		json_decref(op);
+	}
+	closedir(d);
+	return found;
+}
+
 json_t *
 ck_op_list(const char *dir, size_t max, struct ck_error *err)
 {

@@ -247,6 +247,8 @@ reply_submitted(struct ck_request *req, enum ck_submit res, json_t *op,
 	switch (res) {
 	case CK_SUBMIT_BUSY:
 		return ck_reply_error(req, 409, "operation_running", "%s", err->msg);
+	case CK_SUBMIT_JOURNAL:
+		return ck_reply_error(req, 503, "journal_unavailable", "%s", err->msg);
 	case CK_SUBMIT_KEY_REUSED:
 		return ck_reply_error(req, 422, "idempotency_key_reused", "%s", err->msg);
 	case CK_SUBMIT_INVALID:

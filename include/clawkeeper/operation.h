@@ -44,6 +44,7 @@ enum ck_submit {
 	CK_SUBMIT_KEY_REUSED,/* 422: the key was used with another body */
 	CK_SUBMIT_INVALID,   /* 400: the request names a bad field */
 	CK_SUBMIT_ERROR,     /* 500 */
+	CK_SUBMIT_JOURNAL,   /* 503: the journal cannot be written or read */
 };
 
 struct ck_opengine;

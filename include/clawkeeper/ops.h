@@ -35,6 +35,10 @@ int ck_op_write(const char *dir, const json_t *op, struct ck_error *err);
 /* Returns the record, NULL with err (err->msg starts with "not found"
  * when there is no such operation). */
 json_t *ck_op_read(const char *dir, const char *id, struct ck_error *err);
+/* 1 when a record in dir cannot be read or parsed (err names the file
+ * and why; listings skip such records, so its operation would never be
+ * settled), 0 when every one reads, -1 when dir cannot be listed. */
+int ck_op_find_unreadable(const char *dir, struct ck_error *err);
 /* All records, newest first (created_at, then id). A missing dir is an
  * empty list; unreadable files are skipped. At most `max` records. */
 json_t *ck_op_list(const char *dir, size_t max, struct ck_error *err);

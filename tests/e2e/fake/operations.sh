@@ -226,5 +226,55 @@ for _ in $(seq 1 50); do [ "$(health | jq -r .gateway.state)" = up ] && break; s
 [ "$(health | jq -r .gateway.state)" = up ] || fail "after a crash loop, regenerate did not reset the watch: $(health | jq -c .gateway)"
 pass "watch: an operation (regenerate) starts the gateway again and resets the start limit"
 stop_serve
+
+# --- a journal that cannot be written (a full disk; the test build's hook
+# refuses journal writes while $T/journal-full exists): the operation stops
+# there, its end is kept and written later, and nothing new starts until
+# then; a restart afterwards does not roll it back over newer work
+export CK_TEST_JOURNAL_FAIL_FILE=$T/journal-full
+start_serve || fail "serve with the journal hook did not start"
+id=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+for _ in $(seq 1 300); do
+	st=$(call GET "/v1/operations/$id" | jq -r '[.steps[] | select(.name=="verify" or .name=="drill") | .state] | join(",")')
+	case "$st" in running,*|done,running) break ;; esac
+	sleep 0.05
+done
+touch "$T/journal-full"
+code=""
+for _ in $(seq 1 300); do
+	code=$(status_of POST /v1/regenerate '{}')
+	[ "$code" = 503 ] && break
+	sleep 0.1
+done
+[ "$code" = 503 ] || fail "journal full: a new operation got $code, want 503"
+msg=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate 2>&1 || true)
+grep -q "operation $id ended failed but the journal ($T/journal) cannot record it" <<<"$msg" \
+	|| fail "journal full: the 503 does not say which operation waits: $msg"
+[ "$(jq -r .state "$T/journal/$id.json")" = running ] || fail "journal full: the record was written after all"
+rm -f "$T/journal-full"
+id2=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+[ -n "$id2" ] && [ "$id2" != null ] || fail "journal writable again: no new operation"
+rec=$(jq . "$T/journal/$id.json")
+jq -e '.state == "failed" and (.result.rollback_error | test("cannot record"))' <<<"$rec" >/dev/null \
+	|| fail "journal writable again: the parked end was not written first: $(jq -c '{state,result}' <<<"$rec")"
+rec2=$(wait_op "$id2")
+[ "$(jq -r .state <<<"$rec2")" = succeeded ] || fail "after the journal came back: $(jq -c '{state,result}' <<<"$rec2")"
+after=$(sha)
+stop_serve; start_serve || fail "serve did not restart"
+[ "$(sha)" = "$after" ] && [ "$(call GET "/v1/operations/$id" | jq -r .state)" = failed ] \
+	|| fail "journal: a restart rolled back over the newer work"
+pass "journal full during verify: $id stopped (rollback could not be recorded), new operations 503 until its end was written; then $id2 succeeded and a restart rolled nothing back"
+
+# --- an unreadable journal record blocks new operations, naming the file
+printf '{"id": "op-broken", "sta' >"$T/journal/op-broken.json"
+msg=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate 2>&1 || true)
+grep -q "journal record unreadable: $T/journal/op-broken.json" <<<"$msg" || fail "unreadable record: $msg"
+[ "$(status_of POST /v1/regenerate '{}')" = 503 ] || fail "unreadable record: not 503"
+rm "$T/journal/op-broken.json"
+[ "$(status_of POST /v1/regenerate '{"drill":false}')" = 202 ] || fail "record removed: still refused"
+wait_op "$(call GET /v1/operations | jq -r '.operations[0].id')" >/dev/null
+pass "an unreadable journal record: operations 503 naming the file until it is moved away"
+unset CK_TEST_JOURNAL_FAIL_FILE
+stop_serve
 grep -q FAKE "$T/serve.log" && fail "a secret reached the agent log"
 echo "operations: all assertions passed"
