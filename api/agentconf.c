@@ -359,7 +359,8 @@ parse_limits(struct parse *p, const json_t *lim, struct ck_agentconf *c)
 {
 	static const char *const keys[] = { "connection_timeout_s",
 	    "max_connections", "max_per_ip", "max_body_bytes",
-	    "max_header_bytes", "max_upload_bytes_in_flight", NULL };
+	    "max_header_bytes", "max_upload_bytes_in_flight",
+	    "header_timeout_s", "max_pending_per_ip", NULL };
 
 	if (!json_is_object(lim)) {
 		bad(p, "limits: expected an object");
@@ -371,6 +372,10 @@ parse_limits(struct parse *p, const json_t *lim, struct ck_agentconf *c)
 	get_unsigned(p, lim, "limits", "max_connections", 1, 65535,
 	    &c->max_connections);
 	get_unsigned(p, lim, "limits", "max_per_ip", 0, 65535, &c->max_per_ip);
+	get_unsigned(p, lim, "limits", "header_timeout_s", 1, 3600,
+	    &c->header_timeout_s);
+	get_unsigned(p, lim, "limits", "max_pending_per_ip", 0, 65535,
+	    &c->max_pending_per_ip);
 	get_uint(p, lim, "limits", "max_body_bytes", 1, 1LL << 30,
 	    &c->max_body_bytes);
 	get_uint(p, lim, "limits", "max_header_bytes", 4096, 1 << 20,
@@ -396,6 +401,8 @@ set_defaults(struct ck_agentconf *c)
 	c->connection_timeout_s = 30;
 	c->max_connections = 128;
 	c->max_per_ip = 32;
+	c->header_timeout_s = 10;
+	c->max_pending_per_ip = 4;
 	c->max_body_bytes = 1024 * 1024;
 	c->max_header_bytes = 16384;
 	/* one archive of the largest size at a time per key or token */

@@ -58,6 +58,7 @@ struct ck_health_cache;
 struct ck_metrics;
 struct ck_nonce_cache;
 struct ck_upload_budget;
+struct ck_connguard;
 
 struct ck_server {
 	struct MHD_Daemon *daemon;
@@ -70,6 +71,7 @@ struct ck_server {
 	struct ck_metrics *metrics;
 	struct ck_nonce_cache *nonces;
 	struct ck_upload_budget *uploads;
+	struct ck_connguard *guard;
 	long long started_ms;
 	/* the first ts a signed request may carry: requests signed before
 	 * this agent served could have been seen by an earlier one, whose
@@ -178,6 +180,26 @@ void ck_upload_take(struct ck_request *req, const char *data, size_t len);
 void ck_upload_close(struct ck_request *req);
 void ck_upload_discard(struct ck_request *req);
 void ck_upload_end(struct ck_request *req);
+
+/* connguard.c: the header deadline and the per-address cap on
+ * connections waiting for their headers. accept and notify are
+ * libmicrohttpd's accept policy and connection callbacks (cls: the
+ * guard); headers_done is called on a request's first access-handler
+ * call, request_done when it completes (the next one's deadline starts).
+ * Stop after the daemon. */
+struct ck_connguard *ck_connguard_start(unsigned header_timeout_s,
+					unsigned max_pending_per_ip,
+					struct ck_error *err);
+void ck_connguard_stop(struct ck_connguard *g);
+enum MHD_Result ck_connguard_accept(void *cls, const struct sockaddr *addr,
+				    socklen_t len);
+void ck_connguard_notify(void *cls, struct MHD_Connection *conn,
+			 void **socket_context,
+			 enum MHD_ConnectionNotificationCode code);
+void ck_connguard_headers_done(struct ck_connguard *g,
+			       struct MHD_Connection *conn);
+void ck_connguard_request_done(struct ck_connguard *g,
+			       struct MHD_Connection *conn);
 
 /* health_cache.c */
 struct ck_health_cache *ck_health_cache_start(struct ck_server *srv,

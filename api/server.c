@@ -1,5 +1,6 @@
 /* The HTTP server: libmicrohttpd with its internal epoll thread, explicit
- * limits, our own listening socket (TCP or unix), optional TLS; it
+ * limits (with a header deadline, api/connguard.c), our own listening
+ * socket (TCP or unix), optional TLS; it
  * matches the route, authenticates, reads a capped body, runs the
  * handler, and records metrics and an audit line when a request ends. */
 #include <arpa/inet.h>
@@ -268,6 +269,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	req->conn = conn;
 	switch (req->state) {
 	case REQ_NEW:
+		/* the first call comes once the headers are in */
+		ck_connguard_headers_done(req->srv->guard, conn);
 		/* A reply queued on the first call, before libmicrohttpd knows
 		 * the body is read, closes the connection after it: right for a
 		 * body we refuse unread, wrong for pipelined requests behind one
@@ -370,6 +373,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	double secs;
 
 	(void)toe;
+	ck_connguard_request_done(srv->guard, conn);
 	if (req == NULL)
 		return;
 	req->conn = conn;
@@ -518,7 +522,8 @@ start_daemon(struct ck_server *srv, const struct ck_agentconf *c,
 			    MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_ca_pem };
 	}
 	tls_opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	srv->daemon = MHD_start_daemon(flags, 0, ck_connguard_accept, srv->guard,
+	    on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout_s,
@@ -528,6 +533,7 @@ start_daemon(struct ck_server *srv, const struct ck_agentconf *c,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)POLL_STACK_SIZE,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, ck_connguard_notify, srv->guard,
 	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
@@ -592,6 +598,10 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 	 * that connect meanwhile wait in the listen backlog. */
 	if (ck_server_ops_start(srv, err) != 0)
 		goto fail;
+	srv->guard = ck_connguard_start(conf->header_timeout_s,
+	    conf->max_pending_per_ip, err);
+	if (srv->guard == NULL)
+		goto fail;
 	wait_for_next_second(srv);
 	if (start_daemon(srv, conf, err) != 0)
 		goto fail;
@@ -634,6 +644,8 @@ ck_server_reload(struct ck_server *srv, struct ck_agentconf *conf,
 	    cur->connection_timeout_s != conf->connection_timeout_s ||
 	    cur->max_connections != conf->max_connections ||
 	    cur->max_per_ip != conf->max_per_ip ||
+	    cur->header_timeout_s != conf->header_timeout_s ||
+	    cur->max_pending_per_ip != conf->max_pending_per_ip ||
 	    cur->max_header_bytes != conf->max_header_bytes)
 		ck_log_warn("listen, tls and connection limits changed: they "
 		    "apply after a restart (keys, tokens, instance paths and "
@@ -679,6 +691,7 @@ ck_server_stop(struct ck_server *srv)
 	ck_server_ops_stop(srv);
 	if (srv->daemon != NULL)
 		MHD_stop_daemon(srv->daemon);
+	ck_connguard_stop(srv->guard); /* after: its CLOSED notices are in */
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	if (srv->unix_path != NULL) {

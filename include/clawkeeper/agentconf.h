@@ -49,6 +49,8 @@ struct ck_agentconf {
 	unsigned connection_timeout_s;
 	unsigned max_connections;
 	unsigned max_per_ip;
+	unsigned header_timeout_s;   /* a request's headers must be in by then */
+	unsigned max_pending_per_ip; /* connections waiting for headers; 0: no cap */
 	size_t max_body_bytes;
 	size_t max_header_bytes;
 	size_t max_upload_in_flight; /* per principal: upload bytes being received */

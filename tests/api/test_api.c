@@ -288,8 +288,11 @@ make_key(const char *name, char *hex, uint8_t *key)
 	free(line);
 }
 
+#define TEST_LIMITS "\"connection_timeout_s\":1,\"max_connections\":64," \
+	"\"max_per_ip\":32,\"max_body_bytes\":4096,\"max_header_bytes\":8192"
+
 static char *
-agent_config_text(const char *listen, int with_k2)
+agent_config_text_with(const char *listen, int with_k2, const char *limits)
 {
 	char rh[CK_SHA256_HEX_LEN], oh[CK_SHA256_HEX_LEN];
 
@@ -305,16 +308,21 @@ agent_config_text(const char *listen, int with_k2)
 	    " \"journal_dir\": \"journal\",\n"
 	    " \"operations\": {\"work_dir\":\"work\"},\n"
 	    " \"refresh_interval_s\": 3600,\n"
-	    " \"limits\": {\"connection_timeout_s\":1,\"max_connections\":64,"
-	    "\"max_per_ip\":32,\"max_body_bytes\":4096,\"max_header_bytes\":8192}\n"
+	    " \"limits\": {%s}\n"
 	    "}\n", listen, with_k2 ? ",{\"id\":\"k2\",\"file\":\"k2.key\"}" : "",
-	    rh, oh);
+	    rh, oh, limits);
+}
+
+static char *
+agent_config_text(const char *listen, int with_k2)
+{
+	return agent_config_text_with(listen, with_k2, TEST_LIMITS);
 }
 
 static struct ck_agentconf *
-load_conf(const char *listen, int with_k2)
+load_conf_with(const char *listen, int with_k2, const char *limits)
 {
-	char *text = agent_config_text(listen, with_k2);
+	char *text = agent_config_text_with(listen, with_k2, limits);
 	char *path = ck_path_join(tmp, "agent.json");
 	struct ck_error err;
 	struct ck_agentconf *conf;
@@ -327,6 +335,12 @@ load_conf(const char *listen, int with_k2)
 	free(text);
 	free(path);
 	return conf;
+}
+
+static struct ck_agentconf *
+load_conf(const char *listen, int with_k2)
+{
+	return load_conf_with(listen, with_k2, TEST_LIMITS);
 }
 
 static void
@@ -867,12 +881,28 @@ test_unix_socket_and_reload(void **state)
 	char auth[512], nonce[32];
 	struct resp r;
 	FILE *devnull = fopen("/dev/null", "w");
+	struct sockaddr_un sun;
+	int stalled[6];
+	size_t i;
 
 	(void)state;
 	assert_non_null(us);
 	assert_int_equal(stat(sock, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0660);
+	/* more unix-socket clients mid-header than max_pending_per_ip (4 by
+	 * default): the per-address rule never refuses the unix socket */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	for (i = 0; i < sizeof(stalled) / sizeof(stalled[0]); i++) {
+		stalled[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_int_equal(connect(stalled[i], (struct sockaddr *)&sun,
+		    sizeof(sun)), 0);
+		assert_int_equal(write(stalled[i], "GET /v1/agent HTTP/1.1\r\n", 24),
+		    24);
+	}
+	usleep(100 * 1000);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(c, CURLOPT_URL, "http://localhost/v1/agent");
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, devnull);
@@ -881,6 +911,8 @@ test_unix_socket_and_reload(void **state)
 	assert_int_equal(status, 200);
 	curl_easy_cleanup(c);
 	fclose(devnull);
+	for (i = 0; i < sizeof(stalled) / sizeof(stalled[0]); i++)
+		close(stalled[i]);
 	ck_server_stop(us);
 	assert_int_not_equal(stat(sock, &st), 0);
 	/* reload without k2: the rotated-out key stops working at once */
@@ -1221,6 +1253,179 @@ test_pipelined(void **state)
 	close(fd);
 }
 
+/* The slow-header attack, built here: SLOW_ADDRS addresses (127.0.0.11
+ * and up) open SLOW_PER_ADDR connections each, send half a request line
+ * and then a line a second, never finishing. The server has fewer
+ * connection slots (32) than they open, and an inactivity timeout (30 s)
+ * they never hit. max_pending_per_ip (4) holds them to 4 slots an
+ * address, and header_timeout_s (2) ends those: a probe from another
+ * address is answered at once while they go on, and every one of them is
+ * closed within header_timeout_s + 2 s of its start. */
+#define SLOW_ADDRS 6
+#define SLOW_PER_ADDR 7
+#define SLOW_N (SLOW_ADDRS * SLOW_PER_ADDR)
+#define GUARD_HEADER_S 2
+#define GUARD_PENDING 4
+
+struct slow_conn {
+	int fd;
+	long long start_ms, closed_ms;
+	int lines;
+};
+
+static int
+raw_connect_from(const char *src, int to_port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, &sa.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sa.sin_port = htons((uint16_t)to_port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* The next line of a request that never ends: the rest of the request
+ * line, then one header after another. */
+static void
+slow_send(struct slow_conn *c, long long now)
+{
+	char line[64];
+
+	if (c->lines == 0)
+		snprintf(line, sizeof(line), "ent HTTP/1.1\r\nHost: x\r\n");
+	else
+		snprintf(line, sizeof(line), "X-Slow-%d: %d\r\n", c->lines,
+		    c->lines);
+	c->lines++;
+	if (send(c->fd, line, strlen(line), MSG_NOSIGNAL) < 0)
+		c->closed_ms = now;
+}
+
+/* A probe on a fresh connection: its status, and in *ms how long the
+ * answer took. */
+static int
+probe(int to_port, long long *ms)
+{
+	long long t0 = ck_clock_mono_ms();
+	char resp[8192];
+	int fd = raw_connect(to_port), status;
+
+	raw_send(fd, "GET /v1/instance/health HTTP/1.1\r\nHost: x\r\n"
+	    BEARER_READ "\r\n\r\n");
+	raw_read(fd, resp, sizeof(resp), 1, 5000);
+	*ms = ck_clock_mono_ms() - t0;
+	status = raw_status(resp);
+	close(fd);
+	return status;
+}
+
+static void
+test_slow_header_attack(void **state)
+{
+	struct ck_agentconf *conf = load_conf_with("127.0.0.1:0", 1,
+	    "\"connection_timeout_s\":30,\"max_connections\":32,"
+	    "\"max_per_ip\":32,\"header_timeout_s\":2,"
+	    "\"max_pending_per_ip\":4");
+	struct ck_error err;
+	struct ck_server *gs = ck_server_start(conf, &err);
+	struct slow_conn conns[SLOW_N];
+	struct pollfd pfd[SLOW_N];
+	int gp, i, open_n, held = 0, refused = 0, status0, status1;
+	char *log;
+	size_t len;
+	long long t0, now, worst = 0, probe0_ms = 0, probe1_ms = 0;
+
+	(void)state;
+	assert_non_null(gs);
+	gp = ck_server_port(gs);
+	t0 = ck_clock_mono_ms();
+	for (i = 0; i < SLOW_N; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "127.0.0.%d", 11 + i % SLOW_ADDRS);
+		conns[i].fd = raw_connect_from(src, gp);
+		conns[i].start_ms = ck_clock_mono_ms();
+		conns[i].closed_ms = 0;
+		conns[i].lines = 0;
+		if (send(conns[i].fd, "GET /v1/ag", 10, MSG_NOSIGNAL) < 0)
+			conns[i].closed_ms = conns[i].start_ms;
+	}
+	usleep(200 * 1000);
+	/* while they are all still sending */
+	status0 = probe(gp, &probe0_ms);
+	status1 = -1;
+	do {
+		int n = 0;
+
+		now = ck_clock_mono_ms();
+		if (status1 == -1 && now - t0 >= 1500)
+			status1 = probe(gp, &probe1_ms);
+		for (i = 0; i < SLOW_N; i++) {
+			if (conns[i].closed_ms != 0)
+				continue;
+			if (now - conns[i].start_ms >= (conns[i].lines + 1) * 1000LL)
+				slow_send(&conns[i], now);
+			pfd[n].fd = conns[i].fd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			n++;
+		}
+		open_n = n;
+		if (n == 0)
+			break;
+		poll(pfd, (nfds_t)n, 50);
+		now = ck_clock_mono_ms();
+		for (i = 0; i < SLOW_N; i++) {
+			char buf[512];
+			int j;
+
+			for (j = 0; j < n && pfd[j].fd != conns[i].fd; j++)
+				;
+			if (j == n || pfd[j].revents == 0)
+				continue;
+			if (read(conns[i].fd, buf, sizeof(buf)) <= 0)
+				conns[i].closed_ms = now;
+		}
+	} while (now - t0 < (GUARD_HEADER_S + 4) * 1000LL);
+	for (i = 0; i < SLOW_N; i++) {
+		long long lived = conns[i].closed_ms - conns[i].start_ms;
+
+		close(conns[i].fd);
+		if (conns[i].closed_ms == 0)
+			fail_msg("slow connection %d still open after %d s", i,
+			    GUARD_HEADER_S + 4);
+		if (lived > worst)
+			worst = lived;
+		if (lived >= GUARD_HEADER_S * 1000LL - 100)
+			held++;
+		else if (lived < 1000)
+			refused++;
+	}
+	print_message("slow-header attack: %d connections from %d addresses; "
+	    "%d held, %d refused at once, longest held %lld ms; probes %d in "
+	    "%lld ms, %d in %lld ms\n", SLOW_N, SLOW_ADDRS, held, refused,
+	    worst, status0, probe0_ms, status1, probe1_ms);
+	assert_int_equal(open_n, 0);
+	assert_int_equal(status0, 200);
+	assert_true(probe0_ms < 2000);
+	assert_int_equal(status1, 200);
+	assert_true(probe1_ms < 2000);
+	assert_true(worst <= (GUARD_HEADER_S + 2) * 1000LL);
+	assert_int_equal(held, SLOW_ADDRS * GUARD_PENDING);
+	assert_int_equal(refused, SLOW_N - SLOW_ADDRS * GUARD_PENDING);
+	ck_server_shutdown(gs, 1000);
+	assert_int_equal(ck_file_read(log_path, 64 << 20, &log, &len, &err), 0);
+	assert_non_null(strstr(log, "whose request headers were not in "
+	    "within 2 s"));
+	free(log);
+}
+
 /* A second server with operations on (exec driver, nothing runs): the
  * admission of an upload by its head, and a body that is not the one
  * declared. */
@@ -1387,9 +1592,11 @@ test_replay_after_restart(void **state)
 static void
 test_agentconf_problems(void **state)
 {
-	json_t *doc = json_pack("{s:{s:s, s:i}, s:{s:s}, s:s, s:[{s:s, s:s}]}",
+	json_t *doc = json_pack("{s:{s:s, s:i}, s:{s:s, s:i, s:i}, s:s, "
+	    "s:[{s:s, s:s}]}",
 	    "instance", "state_dir", "/x", "bogus", 1,
-	    "limits", "max_body_bytes", "lots",
+	    "limits", "max_body_bytes", "lots", "header_timeout_s", 0,
+	    "max_pending_per_ip", 70000,
 	    "listen", "nowhere",
 	    "tokens", "name", "t", "sha256", "not-a-hash");
 	json_t *problems = json_array();
@@ -1408,6 +1615,10 @@ test_agentconf_problems(void **state)
 	}
 	assert_non_null(strstr(joined, "instance.bogus: unknown field"));
 	assert_non_null(strstr(joined, "limits.max_body_bytes: expected"));
+	assert_non_null(strstr(joined,
+	    "limits.header_timeout_s: expected an integer 1..3600"));
+	assert_non_null(strstr(joined,
+	    "limits.max_pending_per_ip: expected an integer 0..65535"));
 	assert_non_null(strstr(joined, "listen: expected host:port"));
 	assert_non_null(strstr(joined, "tokens[0].sha256"));
 	assert_non_null(strstr(joined, "tokens[0].scope"));
@@ -1575,6 +1786,7 @@ main(void)
 		cmocka_unit_test(test_upload_admission),
 		cmocka_unit_test(test_head_like_get),
 		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_slow_header_attack),
 		cmocka_unit_test(test_replay_after_restart),
 		cmocka_unit_test(test_agentconf_problems),
 		cmocka_unit_test(test_key_file_mode),
