@@ -3,6 +3,7 @@
  * generator's dry run. Parsing and status codes only; the work is in
  * agent/. */
 #include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,28 @@ watch_started(void *ud)
 	after_restart(srv->ops_conf->conf);
 }
 
+/* Interrupted atomic writes leave <file>.ck-tmp-<hex> beside the file
+ * (one can sit next to the live openclaw.json, secrets included). A
+ * minute's age spares a `clawkeeper` command writing right now. */
+static void
+sweep_temp_files(const struct ck_agentconf *c)
+{
+	const char *files[] = { c->config_path, c->settings_path };
+	const char *dirs[] = { c->state_dir, c->journal_dir, c->ops.work_dir };
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (dirs[i] != NULL)
+			ck_tmp_sweep(dirs[i], 60);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *copy = files[i] ? strdup(files[i]) : NULL;
+
+		if (copy != NULL)
+			ck_tmp_sweep(dirname(copy), 60);
+		free(copy);
+	}
+}
+
 /* One agent per instance, taken before the socket is bound (a second
  * agent would take the first one's socket path) and before anything is
  * judged an orphan (it would end the first one's gateway and settle its
@@ -151,6 +174,7 @@ ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 		return -1;
 	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE)
 		reap_orphan_gateway(c);
+	sweep_temp_files(c);
 	settled = ck_opengine_recover(srv->engine, err);
 	if (settled > 0)
 		ck_log_warn("settled %d operation(s) an earlier agent left running", settled);

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
 #include "clawkeeper/fileio.h"
+#include "clawkeeper/log.h"
 #include "clawkeeper/hash.h"
 
 #define BENEATH_MAX_LINKS 40   /* the kernel's own MAXSYMLINKS */
@@ -405,6 +407,37 @@ ck_file_replace(const char *path, const void *data, size_t len, mode_t dflt_mode
 					  (gid_t)-1, err);
 	return write_atomic_owned(path, data, len, st.st_mode & 07777, st.st_uid,
 				  st.st_gid, err);
+}
+
+int
+ck_tmp_sweep(const char *dir, long long min_age_s)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+	int removed = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		const char *mark = strstr(de->d_name, ".ck-tmp-");
+
+		/* exactly our names: <file>.ck-tmp-<12 hex> */
+		if (mark == NULL || strlen(mark) != 8 + 12 ||
+		    strspn(mark + 8, "0123456789abcdef") != 12)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < min_age_s)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
+			ck_log_warn("%s/%s: removed the temp file of an interrupted write", dir,
+				    de->d_name);
+			removed++;
+		}
+	}
+	closedir(d);
+	return removed;
 }
 
 static int

@@ -12,6 +12,10 @@
 int ck_file_read(const char *path, size_t max, char **out, size_t *out_len,
 		 struct ck_error *err);
 /* Atomically replace `path` with `data`, created with `mode`. */
+/* Removes the temp files interrupted ck_file_write_atomic calls left in
+ * dir (<name>.ck-tmp-<12 hex>, regular, at least min_age_s old; nothing
+ * else, no recursion). Returns how many. */
+int ck_tmp_sweep(const char *dir, long long min_age_s);
 int ck_file_write_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode, struct ck_error *err);
 /* Atomically replace an existing file keeping its mode and owner (a

@@ -164,6 +164,12 @@ for step in preflight snapshot stage rehearse stop set_aside migrate generate va
 done
 stop_serve
 [ ! -e "$T/work/gateway.pid" ] || fail "a clean stop left work/gateway.pid"
+# --- temp files of interrupted atomic writes go at the next start (ours
+# only: <file>.ck-tmp-<12 hex>, a minute old); a fresh one and other names stay
+printf '{"secret": 1}' >"$S/openclaw.json.ck-tmp-0123456789ab"; touch -d '-2 min' "$S/openclaw.json.ck-tmp-0123456789ab"
+printf x >"$T/journal/op-x.json.ck-tmp-ba9876543210"; touch -d '-2 min' "$T/journal/op-x.json.ck-tmp-ba9876543210"
+printf x >"$S/fresh.ck-tmp-aaaaaaaaaaaa"
+printf x >"$S/notes.ck-tmp-keep"; touch -d '-2 min' "$S/notes.ck-tmp-keep"
 # --- a stale gateway.pid names another process now: it is left alone
 setsid sleep 300 &
 other=$!
@@ -171,6 +177,11 @@ printf '%s 1\n' "$other" >"$T/work/gateway.pid"
 start_serve || fail "serve did not start over a stale gateway.pid"
 kill -0 "$other" 2>/dev/null || fail "the agent killed process group $other, which a stale gateway.pid named"
 kill "$other" 2>/dev/null
+[ ! -e "$S/openclaw.json.ck-tmp-0123456789ab" ] && [ ! -e "$T/journal/op-x.json.ck-tmp-ba9876543210" ] \
+	|| fail "temp files of interrupted writes were left: $(ls "$S" "$T/journal" | grep ck-tmp)"
+[ -e "$S/fresh.ck-tmp-aaaaaaaaaaaa" ] && [ -e "$S/notes.ck-tmp-keep" ] || fail "the sweep removed a file that was not its own old temp file"
+rm -f "$S/fresh.ck-tmp-aaaaaaaaaaaa" "$S/notes.ck-tmp-keep"
+pass "start: old temp files of interrupted writes removed (beside openclaw.json, in the journal); fresh ones and other names kept"
 pass "a stale gateway.pid (same number, another start time) kills nothing; a clean stop removes the file"
 
 # --- the watch: a gateway killed while idle is started again, with the
