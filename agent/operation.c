@@ -581,18 +581,45 @@ boots_seen(struct run *r, struct ck_error *err)
 	return 0;
 }
 
+/* One good /readyz is not a gateway that stays up: one that dies right
+ * after its first 200 must fail the verify, not leave a succeeded
+ * operation and no gateway. */
+static int
+still_ready(struct run *r, long long ready_at, struct ck_error *err)
+{
+	struct ck_gateway_conf *gw = r->eng->conf->gw;
+	long long left = ready_at + r->eng->conf->settle_ms - ck_clock_mono_ms();
+
+	if (r->eng->conf->settle_ms <= 0)
+		return 0;
+	if (left > 0)
+		usleep((useconds_t)(left * 1000));
+	if (ck_gateway_running(gw) == 0) {
+		ck_error_set(err, "the gateway was ready, then exited (status %d) within %d ms",
+			     gw->last_exit, r->eng->conf->settle_ms);
+		return -1;
+	}
+	if (ck_gateway_wait_ready(gw, 5000, NULL, err) < 0) {
+		ck_error_prefix(err, "the gateway was ready, then not within %d ms: ",
+				r->eng->conf->settle_ms);
+		return -1;
+	}
+	return 0;
+}
+
 int
 ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,
 	       struct ck_error *err)
 {
 	struct ck_gateway_conf *gw = r->eng->conf->gw;
 	char ver[64], sha[32];
-	long long waited = 0;
+	long long waited = 0, ready_at;
 	json_t *live;
 	int rc;
 
 	if (ck_gateway_wait_ready(gw, r->eng->conf->ready_timeout_ms, &waited, err) < 0)
 		return -1;
+	ready_at = ck_clock_mono_ms();
 	if (ck_gateway_version(gw, ver, sizeof(ver), sha, sizeof(sha), err) < 0)
 		return -1;
 	if (want_version != NULL && strcmp(ver, want_version) != 0) {
@@ -617,7 +644,10 @@ ck_op_verify_gateway(struct run *r, const char *want_version, int check_chain,
 	if (boots_seen(r, err) < 0)
 		return -1;
 done:
-	snprintf(r->msg, sizeof(r->msg), "ready after %lld ms, version %s%s", waited, ver,
+	if (still_ready(r, ready_at, err) < 0)
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "ready after %lld ms and still after %d ms, version %s%s",
+		 waited, r->eng->conf->settle_ms, ver,
 		 check_chain ? ", live chain as planned, no next=none since the restart" : "");
 	return 0;
 }

@@ -26,6 +26,7 @@ struct ck_opconf {
 	int allow_http;
 	long long min_free_bytes;
 	int ready_timeout_ms;
+	int settle_ms;
 	struct ck_gateway_conf gw;
 	struct ck_gwwatch_conf watch; /* gateway.watch */
 };

@@ -31,6 +31,7 @@ struct ck_opengine_conf {
 	int allow_http;              /* release tarballs over http (tests) */
 	long long min_free_bytes;    /* preflight disk check; 0: 64 MiB */
 	int ready_timeout_ms;        /* 0: the gateway conf's */
+	int settle_ms;               /* verify: ready and still running this long */
 	/* Called after every gateway restart (the API records the
 	 * supervised gateway's pid with it). */
 	void (*after_restart)(void *ud);

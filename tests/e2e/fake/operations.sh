@@ -236,6 +236,19 @@ rec=$(wait_op "$id")
 for _ in $(seq 1 50); do [ "$(health | jq -r .gateway.state)" = up ] && break; sleep 0.2; done
 [ "$(health | jq -r .gateway.state)" = up ] || fail "after a crash loop, regenerate did not reset the watch: $(health | jq -c .gateway)"
 pass "watch: an operation (regenerate) starts the gateway again and resets the start limit"
+
+# --- a gateway that dies right after its first good /readyz fails the
+# verify (operations.settle_ms), not a succeeded operation with no gateway
+before=$(sha)
+echo 300 >"$S/fake-die-after-ready-ms"
+id=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = rolled_back ] || fail "dies after ready: $(jq -c '{state,result,steps}' <<<"$rec")"
+jq -e '.steps[] | select(.name == "verify") | .state == "failed" and (.message | test("ready, then exited \\(status 1\\) within 1000 ms"))' <<<"$rec" >/dev/null \
+	|| fail "dies after ready: verify $(jq -c '.steps[] | select(.name == "verify")' <<<"$rec")"
+[ "$(sha)" = "$before" ] || fail "dies after ready: the files were not restored"
+kill -0 "$(cut -d' ' -f1 "$T/work/gateway.pid")" || fail "dies after ready: no gateway after the rollback"
+pass "a gateway that exits 300 ms after its first good /readyz fails verify (settle 1000 ms): rolled back, files restored, the old one runs"
 stop_serve
 
 # --- a journal that cannot be written (a full disk; the test build's hook
