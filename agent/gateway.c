@@ -19,6 +19,7 @@
 #include "clawkeeper/clock.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/gateway.h"
+#include "clawkeeper/locks.h"
 #include "clawkeeper/json5.h"
 
 #define GW_ENV_MAX 24
@@ -306,6 +307,13 @@ ck_gateway_conf_from_json(struct ck_gateway_conf *gw, const json_t *obj,
 	}
 	if (v != NULL)
 		gw->user_unit = json_is_true(v);
+	v = json_object_get(obj, "keep_running");
+	if (v != NULL && !json_is_boolean(v)) {
+		ck_error_set(err, "gateway.keep_running: expected true or false");
+		return -1;
+	}
+	if (v != NULL)
+		gw->keep_running = json_is_true(v);
 	if (json_argv(json_object_get(obj, "openclaw"), "openclaw", &gw->openclaw_argv, err) < 0 ||
 	    json_argv(json_object_get(obj, "start"), "start", &gw->exec_start, err) < 0 ||
 	    json_argv(json_object_get(obj, "stop"), "stop", &gw->exec_stop, err) < 0 ||
@@ -584,6 +592,8 @@ supervise_spawn(struct ck_gateway_conf *gw, struct ck_error *err)
 	else {
 		setpgid(pid, pid);
 		gw->pid = pid;
+		gw->adopted = 0;
+		gw->starttime = ck_lock_proc_starttime((long long)pid);
 	}
 done:
 	close(out_fd);
@@ -592,6 +602,31 @@ done:
 	free(envp);
 	env_free(env_extra);
 	return pid < 0 ? -1 : 0;
+}
+
+int
+ck_gateway_adopt(struct ck_gateway_conf *gw, pid_t pid, long long starttime)
+{
+	if (gw->driver != CK_GATEWAY_SUPERVISE || pid <= 1 || starttime < 0 ||
+	    ck_lock_proc_starttime((long long)pid) != starttime || getpgid(pid) != pid)
+		return -1;
+	gw->pid = pid;
+	gw->starttime = starttime;
+	gw->adopted = 1;
+	return 0;
+}
+
+/* An adopted gateway is not our child: alive while its pid still names
+ * the process with its start time (a zombie has none to read: gone). */
+static int
+adopted_alive(struct ck_gateway_conf *gw)
+{
+	if (kill(gw->pid, 0) == 0 && ck_lock_proc_starttime((long long)gw->pid) == gw->starttime)
+		return 1;
+	gw->last_exit = -1;
+	gw->pid = 0;
+	gw->adopted = 0;
+	return 0;
 }
 
 int
@@ -604,6 +639,8 @@ ck_gateway_running(struct ck_gateway_conf *gw)
 		return -1;
 	if (gw->pid <= 0)
 		return 0;
+	if (gw->adopted)
+		return adopted_alive(gw);
 	r = waitpid(gw->pid, &status, WNOHANG);
 	if (r == 0)
 		return 1;
@@ -625,6 +662,16 @@ supervise_stop(struct ck_gateway_conf *gw, struct ck_error *err)
 		return 0;
 	kill(-gw->pid, SIGTERM);
 	deadline = ck_clock_mono_ms() + gw->stop_timeout_ms;
+	if (gw->adopted) {
+		pid_t group = gw->pid;
+
+		while (ck_gateway_running(gw) == 1 && ck_clock_mono_ms() < deadline)
+			sleep_ms(25);
+		kill(-group, SIGKILL); /* the leader if it stayed, and what it left */
+		gw->pid = 0;
+		gw->adopted = 0;
+		return 0;
+	}
 	while ((r = waitpid(gw->pid, &status, WNOHANG)) == 0 && ck_clock_mono_ms() < deadline)
 		sleep_ms(25);
 	if (r == 0) {

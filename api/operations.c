@@ -18,10 +18,12 @@
 #include "internal.h"
 
 /* A supervised gateway runs in its own process group, so an agent that
- * was killed leaves it running on the port. Its pid and start time (a pid
- * alone never names a process: numbers are reused) are kept in a file;
- * the next agent ends that group, only when the same process still leads
- * it, before starting its own gateway. A clean stop removes the file. */
+ * was killed (or stopped with gateway.keep_running) leaves it serving.
+ * Its pid and start time (a pid alone never names a process: numbers are
+ * reused) are kept in a file; the next agent adopts that gateway when the
+ * same process still leads its group, so an agent restart is no
+ * downtime. A pid file naming anything else is left alone. A clean stop
+ * that stops the gateway removes the file. */
 static char *
 gateway_pidfile(const struct ck_agentconf *c)
 {
@@ -29,7 +31,7 @@ gateway_pidfile(const struct ck_agentconf *c)
 }
 
 static void
-reap_orphan_gateway(const struct ck_agentconf *c)
+adopt_gateway(struct ck_agentconf *c)
 {
 	char *path = gateway_pidfile(c);
 	char *text = NULL;
@@ -46,7 +48,14 @@ reap_orphan_gateway(const struct ck_agentconf *c)
 	if (pid > 1 && (recorded < 0 || now != recorded)) {
 		ck_log_warn("gateway.pid names process %ld%s, not the gateway an earlier agent "
 			    "started: left alone", pid, now < 0 ? " (gone)" : " (another process now)");
+	} else if (pid > 1 && ck_gateway_adopt(&c->ops.gw, (pid_t)pid, recorded) == 0) {
+		ck_log_info("adopted the gateway an earlier agent started (pid %ld): it keeps "
+			    "serving, no restart", pid);
+		free(text);
+		free(path);
+		return;
 	} else if (pid > 1 && kill((pid_t)-pid, 0) == 0) {
+		/* the same process, but no longer leading its own group */
 		ck_log_warn("ending gateway process group %ld left by an earlier agent", pid);
 		kill((pid_t)-pid, SIGTERM);
 		for (i = 0; i < 100 && kill((pid_t)-pid, 0) == 0; i++)
@@ -173,7 +182,7 @@ ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 	if (srv->engine == NULL)
 		return -1;
 	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE)
-		reap_orphan_gateway(c);
+		adopt_gateway(c);
 	sweep_temp_files(c);
 	settled = ck_opengine_recover(srv->engine, err);
 	if (settled > 0)
@@ -213,7 +222,11 @@ ck_server_ops_stop(struct ck_server *srv)
 	if (srv->engine != NULL) {
 		ck_opengine_free(srv->engine);
 		srv->engine = NULL;
-		if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
+		if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE && c->ops.gw.keep_running &&
+		    ck_gateway_running(&c->ops.gw) == 1) {
+			ck_log_info("leaving the gateway (pid %ld) serving for the next agent "
+				    "(gateway.keep_running)", (long)c->ops.gw.pid);
+		} else if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
 			struct ck_error gerr;
 
 			if (ck_gateway_stop(&c->ops.gw, &gerr) != 0) {

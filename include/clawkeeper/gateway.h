@@ -53,9 +53,15 @@ struct ck_gateway_conf {
 	int ready_timeout_ms;     /* default CK_GATEWAY_READY_TIMEOUT_MS */
 	int stop_timeout_ms;      /* SIGTERM -> SIGKILL, default 10000 */
 	int command_timeout_ms;   /* one-shot openclaw/systemctl/exec, default 120000 */
+	/* supervise: a clean agent stop leaves the gateway running (its pid
+	 * file stays) for the next agent to adopt: an agent restart or
+	 * upgrade is then no downtime. Default 0: the agent stops it. */
+	int keep_running;
 
 	/* Runtime state (not configuration). */
 	pid_t pid;                /* supervise: the running child, 0 when none */
+	long long starttime;      /* supervise: /proc start time of pid */
+	int adopted;              /* supervise: pid was started by an earlier agent */
 	unsigned restarts;        /* ck_gateway_restart() calls that succeeded */
 	unsigned starts;          /* ck_gateway_start() calls that succeeded */
 	int last_exit;            /* supervise: last reaped exit status (-1 signal) */
@@ -94,6 +100,12 @@ int ck_gateway_start(struct ck_gateway_conf *gw, struct ck_error *err);
 int ck_gateway_stop(struct ck_gateway_conf *gw, struct ck_error *err);
 /* Stop + start for supervise (start alone when it was not running). */
 int ck_gateway_restart(struct ck_gateway_conf *gw, struct ck_error *err);
+/* supervise: takes over the gateway an earlier agent started (pid leads
+ * its own process group and still has that /proc start time): it is
+ * watched, stopped and restarted like the agent's own child, but not
+ * reaped (its exit status is unknown: last_exit -1). 0, or -1 when that
+ * process is gone or another one has the number now. */
+int ck_gateway_adopt(struct ck_gateway_conf *gw, pid_t pid, long long starttime);
 /* supervise: 1 while the child runs (reaps it when it has exited), else 0.
  * Other drivers: -1 (unknown; use ck_gateway_wait_ready). */
 int ck_gateway_running(struct ck_gateway_conf *gw);

@@ -184,6 +184,32 @@ rm -f "$S/fresh.ck-tmp-aaaaaaaaaaaa" "$S/notes.ck-tmp-keep"
 pass "start: old temp files of interrupted writes removed (beside openclaw.json, in the journal); fresh ones and other names kept"
 pass "a stale gateway.pid (same number, another start time) kills nothing; a clean stop removes the file"
 
+# --- the gateway outlives the agent: a killed agent's gateway is adopted
+# by the next one (same pid and start time), not restarted
+gw=$(cut -d' ' -f1 "$T/work/gateway.pid"); gw_start=$(cut -d' ' -f2 "$T/work/gateway.pid"); runs0=$(gateway_runs)
+kill -KILL "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true; SERVE_PID=""
+start_serve || fail "adopt: serve did not start"
+[ "$(cat "$T/work/gateway.pid")" = "$gw $gw_start" ] && kill -0 "$gw" || fail "adopt: gateway.pid now $(cat "$T/work/gateway.pid"), was $gw $gw_start"
+[ "$(gateway_runs)" = "$runs0" ] || fail "adopt: the gateway was started again"
+grep -q "adopted the gateway an earlier agent started (pid $gw)" "$T/serve.log" || fail "adopt: not said in the log"
+[ "$(call GET '/v1/instance/health?refresh=1' | jq -r .gateway.state)" = up ] || fail "adopt: the watch does not see it up"
+id=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] && [ "$(jq -r .restarts <<<"$rec")" = 1 ] \
+	|| fail "adopt: regenerate over an adopted gateway: $(jq -c '{state,restarts,result}' <<<"$rec")"
+! kill -0 "$gw" 2>/dev/null || fail "adopt: the operation's restart left the adopted gateway $gw running"
+pass "an agent killed while its gateway serves: the next agent adopts it (pid $gw, same start time, no new boot); a regenerate then restarts it once"
+# gateway.keep_running: a clean stop leaves the gateway serving for the next agent
+jq '.gateway.keep_running = true' "$T/agent.json" >"$T/agent.json.new" && cat "$T/agent.json.new" >"$T/agent.json" && rm "$T/agent.json.new"
+stop_serve; start_serve || fail "keep_running: serve did not start"
+gw=$(cut -d' ' -f1 "$T/work/gateway.pid"); runs0=$(gateway_runs)
+stop_serve
+kill -0 "$gw" && [ "$(cut -d' ' -f1 "$T/work/gateway.pid")" = "$gw" ] || fail "keep_running: a clean stop ended the gateway $gw"
+start_serve || fail "keep_running: serve did not come back"
+[ "$(cut -d' ' -f1 "$T/work/gateway.pid")" = "$gw" ] && [ "$(gateway_runs)" = "$runs0" ] || fail "keep_running: the next agent did not adopt $gw"
+jq '.gateway.keep_running = false' "$T/agent.json" >"$T/agent.json.new" && cat "$T/agent.json.new" >"$T/agent.json" && rm "$T/agent.json.new"
+pass "gateway.keep_running: SIGTERM to the agent leaves gateway $gw serving and the next agent adopts it: an agent restart is no downtime"
+
 # --- the watch: a gateway killed while idle is started again, with the
 # health report and /metrics saying what happened
 health() { call GET '/v1/instance/health?refresh=1'; }
