@@ -1227,15 +1227,13 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 			return CK_SUBMIT_EXISTING;
 		}
 	}
+	/* A watch check holds the engine for an instant (a start is a fork
+	 * and exec, no wait for ready): wait for it rather than answer busy. */
+	while (eng->busy && eng->held)
+		pthread_cond_wait(&eng->idle, &eng->lock);
 	if (!eng->busy && journal_blocker(eng, err) < 0) {
 		pthread_mutex_unlock(&eng->lock);
 		return CK_SUBMIT_JOURNAL;
-	}
-	if (eng->busy && eng->held) {
-		ck_error_set(err, "the gateway watch is restarting the gateway; try again in "
-			     "a few seconds");
-		pthread_mutex_unlock(&eng->lock);
-		return CK_SUBMIT_BUSY;
 	}
 	if (eng->busy) {
 		*op_out = ck_op_read(c->journal_dir, eng->running, err);

@@ -9,7 +9,7 @@
  * The gateway has one owner at a time: each check holds the operation
  * engine (ck_opengine_hold), so the watch never touches a gateway an
  * operation is stopping or starting, and an operation submitted during a
- * check gets BUSY for that moment. Only the supervise driver is watched:
+ * check waits for that moment. Only the supervise driver is watched:
  * under systemd or an exec driver the service manager restarts. */
 #ifndef CK_GWWATCH_H
 #define CK_GWWATCH_H

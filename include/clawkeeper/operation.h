@@ -72,7 +72,8 @@ void ck_opengine_wait(struct ck_opengine *eng);
 const char *ck_opengine_running(struct ck_opengine *eng, char *buf, size_t n);
 /* The gateway belongs to one actor at a time: an operation, or the
  * gateway watch between operations. hold: 0 when the engine was idle and
- * is now busy (a submit meanwhile gets BUSY), -1 when an operation runs.
+ * is now busy (a submit meanwhile waits for the release), -1 when an
+ * operation runs.
  * release ends a hold. */
 int ck_opengine_hold(struct ck_opengine *eng);
 void ck_opengine_release(struct ck_opengine *eng);
