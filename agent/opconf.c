@@ -97,7 +97,7 @@ ck_opconf_parse_for(struct ck_opconf *oc, const json_t *operations, const json_t
 		    json_t *problems, struct ck_error *err)
 {
 	static const char *const known[] = { "work_dir", "releases_root", "install",
-		"drill", "allow_http", "min_free_mb", "ready_timeout_ms", "settle_ms", NULL };
+		"drill", "allow_http", "min_free_mb", "ready_timeout_ms", "settle_ms", "stop_grace_ms", NULL };
 	struct ck_error gerr;
 	long long v;
 	const char *k;
@@ -145,6 +145,9 @@ ck_opconf_parse_for(struct ck_opconf *oc, const json_t *operations, const json_t
 	v = 3000;
 	int_field(operations, "settle_ms", 0, 600000, &v, problems, err, &n);
 	oc->settle_ms = (int)v;
+	v = 15000;
+	int_field(operations, "stop_grace_ms", 0, 3600000, &v, problems, err, &n);
+	oc->stop_grace_ms = (int)v;
 	ck_error_clear(&gerr);
 	if (gateway != NULL && ck_gateway_conf_from_json(&oc->gw, gateway, &gerr) < 0)
 		problem(problems, err, &n, "gateway: %s", gerr.msg);

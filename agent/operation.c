@@ -1008,6 +1008,27 @@ ck_opengine_wait(struct ck_opengine *eng)
 	pthread_mutex_unlock(&eng->lock);
 }
 
+int
+ck_opengine_wait_for(struct ck_opengine *eng, int timeout_ms)
+{
+	struct timespec until;
+	int busy;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&eng->lock);
+	while (eng->busy && pthread_cond_timedwait(&eng->idle, &eng->lock, &until) == 0)
+		;
+	busy = eng->busy;
+	pthread_mutex_unlock(&eng->lock);
+	return busy ? -1 : 0;
+}
+
 void
 ck_opengine_free(struct ck_opengine *eng)
 {

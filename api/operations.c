@@ -209,6 +209,13 @@ ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 	return 0;
 }
 
+/* What an operation still running at stop keeps using until the process
+ * exits (see ck_server_ops_stop). */
+static struct {
+	struct ck_opengine *engine;
+	struct ck_confref *conf;
+} left_running;
+
 void
 ck_server_ops_stop(struct ck_server *srv)
 {
@@ -219,6 +226,27 @@ ck_server_ops_stop(struct ck_server *srv)
 	c = srv->ops_conf->conf;
 	/* the watch first: it would start the gateway stopped below */
 	ck_gwwatch_stop(__atomic_exchange_n(&srv->gwwatch, NULL, __ATOMIC_ACQ_REL));
+	if (srv->engine != NULL && ck_opengine_wait_for(srv->engine, c->ops.stop_grace_ms) < 0) {
+		char id[CK_OP_ID_MAX + 1];
+
+		/* SIGTERM ends the agent within its grace whatever runs: every
+		 * step is in the journal before it starts, so stopping here is
+		 * what a crash is, and the next agent settles the operation (as
+		 * the crash tests prove for every step). The operation's thread
+		 * keeps the engine, the config and the gateway until the
+		 * process exits. */
+		ck_log_warn("operation %s still runs after %d ms; stopping anyway: the next "
+			    "agent settles it from the journal",
+			    ck_opengine_running(srv->engine, id, sizeof(id)) ? id : "?",
+			    c->ops.stop_grace_ms);
+		/* kept (reachable) for the running thread until exit */
+		left_running.engine = srv->engine;
+		left_running.conf = srv->ops_conf;
+		srv->engine = NULL;
+		srv->ops_conf = NULL;
+		srv->agent_lock_fd = -1; /* held until the process is gone */
+		return;
+	}
 	if (srv->engine != NULL) {
 		ck_opengine_free(srv->engine);
 		srv->engine = NULL;

@@ -27,6 +27,7 @@ struct ck_opconf {
 	long long min_free_bytes;
 	int ready_timeout_ms;
 	int settle_ms;
+	int stop_grace_ms;            /* serve's stop waits this long for an operation */
 	struct ck_gateway_conf gw;
 	struct ck_gwwatch_conf watch; /* gateway.watch */
 };

@@ -68,6 +68,8 @@ enum ck_submit ck_opengine_submit(struct ck_opengine *eng, const char *kind,
 				  int async, json_t **op_out, struct ck_error *err);
 /* Blocks until no operation runs. */
 void ck_opengine_wait(struct ck_opengine *eng);
+/* The same, for at most timeout_ms: 0 when idle, -1 when one still runs. */
+int ck_opengine_wait_for(struct ck_opengine *eng, int timeout_ms);
 /* Id of the running operation, or NULL (copy into buf). */
 const char *ck_opengine_running(struct ck_opengine *eng, char *buf, size_t n);
 /* The gateway belongs to one actor at a time: an operation, or the

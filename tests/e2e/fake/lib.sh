@@ -79,7 +79,8 @@ cat >"$T/agent.json" <<JSON
   "journal_dir": "$T/journal",
   "operations": {"work_dir": "$T/work", "releases_root": "$T/releases", "drill": true,
                  "install": "$T/fake-install {releases} {version}", "allow_http": true,
-                 "min_free_mb": 1, "ready_timeout_ms": 15000, "settle_ms": 1000},
+                 "min_free_mb": 1, "ready_timeout_ms": 15000, "settle_ms": 1000,
+                 "stop_grace_ms": 2000},
   "gateway": {"driver": "supervise",
               "watch": {"interval_ms": 200, "backoff_ms": 300, "backoff_max_ms": 1200,
                         "burst": 3, "burst_window_ms": 60000}}

@@ -164,6 +164,30 @@ for step in preflight snapshot stage rehearse stop set_aside migrate generate va
 done
 stop_serve
 [ ! -e "$T/work/gateway.pid" ] || fail "a clean stop left work/gateway.pid"
+# --- SIGTERM during an operation: the agent stops within its grace
+# (operations.stop_grace_ms 2000), not after the operation; the next agent
+# settles it from the journal
+start_serve || fail "sigterm: serve did not start"
+before=$(sha)
+touch "$S/fake-not-ready"   # verify would wait the whole ready timeout (15 s)
+id=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+for _ in $(seq 1 200); do
+	[ "$(call GET "/v1/operations/$id" | jq -r '.steps[] | select(.name=="verify") | .state')" = running ] && break
+	sleep 0.05
+done
+t0=$(date +%s%N); kill -TERM "$SERVE_PID"; set +e; wait "$SERVE_PID"; rc=$?; set -e; SERVE_PID=""
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 6000 ] || fail "sigterm during verify: the agent took $ms ms to stop"
+[ "$rc" = 0 ] || fail "sigterm during verify: the agent exited $rc (a clean stop is 0)"
+grep -q "operation $id still runs after 2000 ms; stopping anyway" "$T/serve.log" || fail "sigterm: not said in the log"
+[ "$(jq -r '.state' "$T/journal/$id.json")" = running ] || fail "sigterm: record $(jq -c '{state}' "$T/journal/$id.json")"
+rm -f "$S/fake-not-ready"
+start_serve || fail "sigterm: serve did not come back"
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = rolled_back ] && [ "$(sha)" = "$before" ] \
+	|| fail "sigterm: the next agent settled it as $(jq -c '{state,result}' <<<"$rec")"
+pass "SIGTERM during verify: the agent stopped in $ms ms (grace 2000 ms), not after the operation; the next agent rolled it back, files as before"
+stop_serve
 # --- temp files of interrupted atomic writes go at the next start (ours
 # only: <file>.ck-tmp-<12 hex>, a minute old); a fresh one and other names stay
 printf '{"secret": 1}' >"$S/openclaw.json.ck-tmp-0123456789ab"; touch -d '-2 min' "$S/openclaw.json.ck-tmp-0123456789ab"
