@@ -156,6 +156,33 @@ if jq -e . <<<"$rec" | grep -q FAKE; then fail "a secret appears in the operatio
 rec=$(wait_op "$(upload "$ONLY" | jq -r .id)")
 [ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "config-only import: $(jq -c '{state,result}' <<<"$rec")"
 pass "config-only 2026.9.6 backup imported"
+
+# --- the agent contacts no address an archive names: the archive's
+# providers point at a loopback recorder (with a metadata-style path and
+# query), and the recorder must see nothing from the import
+node -e '
+const http = require("http"), fs = require("fs"); const log = process.argv[1];
+const s = http.createServer((req, res) => { fs.appendFileSync(log, req.method + " " + req.url + "\n");
+  res.writeHead(200, {"Content-Type": "application/json"}); res.end("{\"models\":[{\"name\":\"leak-token\"}]}"); });
+s.listen(0, "127.0.0.1", () => console.log(s.address().port));' "$T/recorder.log" >"$T/recorder.port" &
+REC=$!
+for _ in $(seq 1 50); do [ -s "$T/recorder.port" ] && break; sleep 0.1; done
+bait="http://127.0.0.1:$(cat "$T/recorder.port")/latest/meta-data/iam?x="
+hostile
+jq --arg u "$bait" '.models.providers |= map_values(.baseUrl = $u)' "$hstate/openclaw.json" >"$T/h.json" \
+	&& cat "$T/h.json" >"$hstate/openclaw.json"
+pack "$T/bait.tar.gz"; rm -rf "$T/h"
+# an ollama fallback in the host's settings: generate would ask the
+# provider's listing at its baseUrl, were it not an import
+cp "$T/settings.json" "$T/settings.json.keep"
+jq '.fallbacks += ["ollama/llama3.1:8b"]' "$T/settings.json.keep" >"$T/settings.json"
+rec=$(wait_op "$(upload "$T/bait.tar.gz" | jq -r .id)")
+cat "$T/settings.json.keep" >"$T/settings.json"
+kill "$REC" 2>/dev/null || true
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "bait import: $(jq -c '{state,result}' <<<"$rec")"
+[ ! -s "$T/recorder.log" ] || fail "the agent contacted an address from the archive: $(cat "$T/recorder.log")"
+if jq -e . <<<"$rec" | grep -q leak-token; then fail "a remote answer reached the record"; fi
+pass "an archive whose providers point at a loopback recorder (metadata-style path): imported, and the recorder saw no request"
 # --- killed mid-import: the next agent puts the previous state back
 # Before "stop" nothing live was touched (failed); from it on the step
 # decides a rollback (docs/api.md).
