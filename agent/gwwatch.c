@@ -210,13 +210,7 @@ watch_main(void *arg)
 		struct timespec until;
 		int started = 0, changed = 0;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += w->conf.interval_ms / 1000;
-		until.tv_nsec += (long)(w->conf.interval_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		ck_clock_after(CLOCK_REALTIME, w->conf.interval_ms, &until);
 		pthread_cond_timedwait(&w->wake, &w->lock, &until);
 		if (w->stop)
 			break;

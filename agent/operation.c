@@ -1014,13 +1014,7 @@ ck_opengine_wait_for(struct ck_opengine *eng, int timeout_ms)
 	struct timespec until;
 	int busy;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	ck_clock_after(CLOCK_REALTIME, timeout_ms, &until);
 	pthread_mutex_lock(&eng->lock);
 	while (eng->busy && pthread_cond_timedwait(&eng->idle, &eng->lock, &until) == 0)
 		;

@@ -186,6 +186,20 @@ op_newest_first(const void *a, const void *b)
 	return strcmp(cy ? cy : "", cx ? cx : "");
 }
 
+/* The operation id of a journal file name ("<id>.json"); 0 when the name
+ * is not a record's (temp files, other names, ids too long). */
+static int
+record_id(const char *name, char *id, size_t n)
+{
+	size_t len = strlen(name);
+
+	if (len < 6 || len - 5 >= n || strcmp(name + len - 5, ".json") != 0)
+		return 0;
+	memcpy(id, name, len - 5);
+	id[len - 5] = '\0';
+	return 1;
+}
+
 int
 ck_op_find_unreadable(const char *dir, struct ck_error *err)
 {
@@ -200,15 +214,11 @@ ck_op_find_unreadable(const char *dir, struct ck_error *err)
 		return -1;
 	}
 	while (!found && (de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
 		char id[CK_OP_ID_MAX + 8];
 		json_t *op;
 
-		if (len < 6 || len - 5 >= sizeof(id) ||
-		    strcmp(de->d_name + len - 5, ".json") != 0)
+		if (!record_id(de->d_name, id, sizeof(id)))
 			continue;
-		memcpy(id, de->d_name, len - 5);
-		id[len - 5] = '\0';
 		op = ck_op_read(dir, id, err);
 		if (op == NULL || !json_is_string(json_object_get(op, "state")))
 			found = 1;
@@ -237,16 +247,12 @@ ck_op_list(const char *dir, size_t max, struct ck_error *err)
 		return NULL;
 	}
 	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
 		char id[CK_OP_ID_MAX + 8];
 		struct ck_error ignored;
 		json_t *op;
 
-		if (len < 6 || len - 5 >= sizeof(id) ||
-		    strcmp(de->d_name + len - 5, ".json") != 0)
+		if (!record_id(de->d_name, id, sizeof(id)))
 			continue;
-		memcpy(id, de->d_name, len - 5);
-		id[len - 5] = '\0';
 		op = ck_op_read(dir, id, &ignored);
 		if (op == NULL)
 			continue;

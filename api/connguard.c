@@ -122,12 +122,7 @@ guard_main(void *arg)
 
 		cut_late(g, now);
 		maybe_log(g, now, 0);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += GUARD_TICK_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		ck_clock_after(CLOCK_MONOTONIC, GUARD_TICK_MS, &until);
 		pthread_cond_timedwait(&g->wake, &g->lock, &until);
 	}
 	pthread_mutex_unlock(&g->lock);

@@ -15,6 +15,18 @@ clock_ms(clockid_t id)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+ck_clock_after(clockid_t id, long long ms, struct timespec *ts)
+{
+	clock_gettime(id, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 long long
 ck_clock_now_ms(void)
 {
