@@ -14,6 +14,7 @@
 
 #include "clawkeeper/archive.h"
 #include "clawkeeper/backup.h"
+#include "clawkeeper/cron.h"
 #include "clawkeeper/config_health.h"
 #include "clawkeeper/confine.h"
 #include "clawkeeper/credentials.h"
@@ -762,6 +763,42 @@ remap_config(struct stage *s, json_t *fin, json_t *stg)
 	}
 	remap_field(s, json_object_get(fin, "logging"), json_object_get(stg, "logging"),
 		    "file", "openclaw.json:logging.file", 1);
+	/* A cron store outside the imported dirs could be another
+	 * instance's job file, which the gateway would then write. */
+	remap_field(s, json_object_get(fin, "cron"), json_object_get(stg, "cron"),
+		    "store", "openclaw.json:cron.store", 0);
+}
+
+static char *
+rekey_cb(const char *key, void *ud)
+{
+	const struct dirmap *m;
+
+	return remapped(ud, key, 0, &m);
+}
+
+/* 2026.6.1+ keep cron jobs as rows keyed by the source's store path, and
+ * a release loads only the rows of its own: moved to the host's paths,
+ * or the imported jobs would never run. */
+static int
+rekey_cron(struct stage *s)
+{
+	json_t *moved = json_array(), *mv;
+	size_t i;
+	int rc;
+
+	rc = moved ? ck_cron_rekey(s->state, rekey_cb, s, moved, s->err) : -1;
+	json_array_foreach(rc == 0 ? moved : NULL, i, mv) {
+		char where[96];
+
+		snprintf(where, sizeof(where), "state/openclaw.sqlite:cron_jobs.store_key "
+			 "(%lld job(s))", (long long)json_integer_value(json_object_get(mv, "rows")));
+		json_array_append_new(s->remaps, json_pack("{s:O, s:O, s:s}", "from",
+			json_object_get(mv, "from"), "to", json_object_get(mv, "to"),
+			"where", where));
+	}
+	json_decref(moved);
+	return rc;
 }
 
 /* Length of the old state dir's prefix in w, or -1. */
@@ -1372,6 +1409,10 @@ stage_run(struct stage *s, json_t **report)
 		return -1;
 	staged_config = json_deep_copy(s->config);
 	remap_config(s, s->config, staged_config);
+	if (rekey_cron(s) < 0) {
+		json_decref(staged_config);
+		return -1;
+	}
 	report_dir_maps(s);
 	if (write_config(s, s->config) < 0) {
 		json_decref(staged_config);

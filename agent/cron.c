@@ -277,6 +277,11 @@ read_rows(struct load *l, struct ck_sqlite_ro *ro, const char *key, int split)
 	while ((rc = ck_sqlite_ro_step(ro, st, l->err)) == 1) {
 		job = split ? job_from_columns(ro, st, l->err)
 			    : job_from_json(ro, st, l->err);
+		/* The row's key: what a write names it by (ck_cron_apply). */
+		if (job != NULL && json_object_set_new(job, "store_key", json_string(key)) < 0) {
+			json_decref(job);
+			job = NULL;
+		}
 		if (job == NULL || add_job(l, job, CK_CRON_SOURCE_SQLITE) < 0) {
 			rc = -1;
 			break;
@@ -440,4 +445,359 @@ ck_cron_jobs_load(const struct ck_instance *inst, struct ck_error *err)
 		return NULL;
 	}
 	return l.jobs;
+}
+
+char *
+ck_cron_store_path(const struct ck_instance *inst)
+{
+	return store_path(inst);
+}
+
+const json_t *
+ck_cron_job_find(const json_t *jobs, const char *key, size_t *n_named)
+{
+	const json_t *named = NULL, *job;
+	const char *name;
+	size_t i;
+
+	*n_named = 0;
+	json_array_foreach(jobs, i, job) {
+		const char *id = job_id((json_t *)job);
+
+		if (id != NULL && strcmp(id, key) == 0) {
+			*n_named = 1;
+			return job;
+		}
+	}
+	json_array_foreach(jobs, i, job) {
+		name = json_string_value(json_object_get(job, "name"));
+		if (name != NULL && strcmp(name, key) == 0) {
+			named = job;
+			(*n_named)++;
+		}
+	}
+	return *n_named == 1 ? named : NULL;
+}
+
+/* ---- writes: only while no gateway runs on the state ---------------- */
+
+/* payload.model / payload.fallbacks of a job object as the patch says. */
+static int
+patch_payload(json_t *job, const json_t *patch)
+{
+	json_t *payload = json_object_get(job, "payload");
+	json_t *want = json_object_get(patch, "payload");
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(payload)) {
+		payload = json_object();
+		if (json_object_set_new(job, "payload", payload) < 0)
+			return -1;
+	}
+	json_object_foreach(want, key, v)
+		if (json_object_set_new(payload, key, json_deep_copy(v)) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+apply_json(const struct ck_instance *inst, const json_t *patches, struct ck_error *err)
+{
+	char *path = store_path(inst), *text = NULL;
+	json_t *root = NULL, *jobs, *patch, *job;
+	size_t i, n = 0;
+	int rc = -1;
+
+	json_array_foreach(patches, i, patch)
+		if (strcmp(json_string_value(json_object_get(patch, "source")),
+			   CK_CRON_SOURCE_JSON) == 0)
+			n++;
+	if (n == 0) {
+		free(path);
+		return 0;
+	}
+	if (path == NULL || (root = ck_json5_load_file(path, err)) == NULL)
+		goto out;
+	jobs = ck_model_cron_jobs_array(root);
+	json_array_foreach(patches, i, patch) {
+		const char *id = json_string_value(json_object_get(patch, "id"));
+		json_int_t pos = json_integer_value(json_object_get(patch, "position"));
+
+		if (strcmp(json_string_value(json_object_get(patch, "source")),
+			   CK_CRON_SOURCE_JSON) != 0)
+			continue;
+		job = json_array_get(jobs, (size_t)pos);
+		if (id == NULL || job_id(job) == NULL || strcmp(job_id(job), id) != 0) {
+			ck_error_set(err, "%s: cron job %s is no longer at position %lld: the "
+				     "store changed since it was read", path, id ? id : "?",
+				     (long long)pos);
+			goto out;
+		}
+		if (patch_payload(job, patch) < 0) {
+			ck_error_set(err, "cron jobs: out of memory");
+			goto out;
+		}
+	}
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text == NULL) {
+		ck_error_set(err, "cron jobs: out of memory");
+		goto out;
+	}
+	{
+		size_t len = strlen(text);
+		char *nl = realloc(text, len + 2);
+
+		if (nl == NULL) {
+			ck_error_set(err, "cron jobs: out of memory");
+			goto out;
+		}
+		text = nl;
+		memcpy(text + len, "\n", 2);
+		rc = ck_file_replace(path, text, len + 1, 0600, err);
+	}
+out:
+	free(text);
+	free(path);
+	json_decref(root);
+	return rc;
+}
+
+#define WRITE_BUDGET_MS 5000
+
+/* The state database opened for writing (sqlite_ro.h: beneath the state
+ * dir, a deadline, no triggers) with a transaction begun, when it has a
+ * plain cron_jobs table: 1. 0 when there is no database or no such table
+ * (nothing opened), -1 with err. */
+static int
+rw_open(struct ck_sqlite_ro *db, const char *state_dir, const char *db_path,
+	struct ck_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = ck_sqlite_rw_open_beneath(db, state_dir, db_path, WRITE_BUDGET_MS, err);
+
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
+	rc = ck_sqlite_ro_table(db, "cron_jobs", err);
+	if (rc == 1 && (ck_sqlite_ro_prepare(db, "BEGIN IMMEDIATE", &st, err) < 0 ||
+			ck_sqlite_ro_step(db, st, err) < 0))
+		rc = -1;
+	sqlite3_finalize(st);
+	if (rc != 1)
+		ck_sqlite_ro_close(db);
+	return rc;
+}
+
+static int
+rw_exec(struct ck_sqlite_ro *db, const char *sql, struct ck_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = ck_sqlite_ro_prepare(db, sql, &st, err);
+
+	if (rc == 0)
+		rc = ck_sqlite_ro_step(db, st, err) < 0 ? -1 : 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Commits (rc 0) or rolls back, and closes. */
+static int
+rw_close(struct ck_sqlite_ro *db, int rc, struct ck_error *err)
+{
+	struct ck_error ignored;
+
+	if (rc == 0)
+		rc = rw_exec(db, "COMMIT", err);
+	if (rc < 0)
+		rw_exec(db, "ROLLBACK", &ignored);
+	ck_sqlite_ro_close(db);
+	return rc;
+}
+
+/* One row: its job_json gets the patch, and on the split layout the
+ * columns the release runs the job from too. */
+static int
+apply_row(struct ck_sqlite_ro *db, const json_t *patch, int split, struct ck_error *err)
+{
+	const char *id = json_string_value(json_object_get(patch, "id"));
+	const char *key = json_string_value(json_object_get(patch, "store_key"));
+	json_t *want = json_object_get(patch, "payload");
+	json_t *job = NULL, *fb = json_object_get(want, "fallbacks");
+	json_t *model = json_object_get(want, "model");
+	sqlite3_stmt *st = NULL;
+	char *text = NULL, *fbtext = NULL;
+	int rc = -1;
+
+	if (id == NULL || key == NULL) {
+		ck_error_set(err, "%s: a cron patch without job id or store key", db->path);
+		return -1;
+	}
+	if (ck_sqlite_ro_prepare(db, "SELECT job_json FROM cron_jobs WHERE store_key = ?1 "
+				 "AND job_id = ?2", &st, err) < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = ck_sqlite_ro_step(db, st, err)) != 1) {
+		if (rc == 0)
+			ck_error_set(err, "%s: cron job %s is gone: the store changed since "
+				     "it was read", db->path, id);
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	job = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!json_is_object(job) || patch_payload(job, patch) < 0 ||
+	    (text = json_dumps(job, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL ||
+	    (fb != NULL && (fbtext = json_dumps(fb, JSON_COMPACT)) == NULL)) {
+		ck_error_set(err, "%s: cron_jobs row %s: job_json is not a JSON object",
+			     db->path, id);
+		goto out;
+	}
+	if (ck_sqlite_ro_prepare(db, split ?
+				 "UPDATE cron_jobs SET job_json = ?3, "
+				 "payload_model = coalesce(?4, payload_model), "
+				 "payload_fallbacks_json = coalesce(?5, payload_fallbacks_json) "
+				 "WHERE store_key = ?1 AND job_id = ?2" :
+				 "UPDATE cron_jobs SET job_json = ?3 WHERE store_key = ?1 AND "
+				 "job_id = ?2", &st, err) < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	if (split) {
+		if (json_is_string(model))
+			sqlite3_bind_text(st, 4, json_string_value(model), -1, SQLITE_STATIC);
+		if (fbtext != NULL)
+			sqlite3_bind_text(st, 5, fbtext, -1, SQLITE_STATIC);
+	}
+	if (ck_sqlite_ro_step(db, st, err) < 0)
+		goto out;
+	if (sqlite3_changes(db->db) != 1) {
+		ck_error_set(err, "%s: cron job %s: not updated", db->path, id);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	json_decref(job);
+	free(text);
+	free(fbtext);
+	return rc;
+}
+
+static int
+apply_sqlite(const struct ck_instance *inst, const json_t *patches, struct ck_error *err)
+{
+	struct ck_sqlite_ro db;
+	char *db_path = NULL;
+	json_t *patch;
+	size_t i, n = 0;
+	int rc, split;
+
+	json_array_foreach(patches, i, patch)
+		if (strcmp(json_string_value(json_object_get(patch, "source")),
+			   CK_CRON_SOURCE_SQLITE) == 0)
+			n++;
+	if (n == 0)
+		return 0;
+	db_path = ck_path_join(inst->state_dir, DB_REL);
+	rc = db_path ? rw_open(&db, inst->state_dir, db_path, err) : -1;
+	if (rc == 0)
+		ck_error_set(err, "%s: no cron_jobs table: the jobs read from it are gone",
+			     db_path);
+	free(db_path);
+	if (rc != 1)
+		return -1;
+	rc = 0;
+	split = ck_sqlite_ro_has_column(&db, "cron_jobs", "payload_fallbacks_json", err);
+	if (split < 0)
+		rc = -1;
+	json_array_foreach(rc == 0 ? patches : NULL, i, patch) {
+		if (strcmp(json_string_value(json_object_get(patch, "source")),
+			   CK_CRON_SOURCE_SQLITE) != 0)
+			continue;
+		if ((rc = apply_row(&db, patch, split, err)) < 0)
+			break;
+	}
+	return rw_close(&db, rc, err);
+}
+
+int
+ck_cron_apply(const struct ck_instance *inst, const json_t *patches, struct ck_error *err)
+{
+	json_t *patch;
+	size_t i;
+
+	json_array_foreach(patches, i, patch) {
+		const char *src = json_string_value(json_object_get(patch, "source"));
+
+		if (src == NULL || (strcmp(src, CK_CRON_SOURCE_JSON) != 0 &&
+				    strcmp(src, CK_CRON_SOURCE_SQLITE) != 0)) {
+			ck_error_set(err, "cron patch %zu: no known source", i);
+			return -1;
+		}
+	}
+	if (inst->state_dir == NULL) {
+		ck_error_set(err, "cron jobs: the instance has no state dir");
+		return -1;
+	}
+	if (apply_sqlite(inst, patches, err) < 0)
+		return -1;
+	return apply_json(inst, patches, err);
+}
+
+int
+ck_cron_rekey(const char *state_dir, ck_cron_key_fn fn, void *ud, json_t *moved,
+	      struct ck_error *err)
+{
+	char *db_path = ck_path_join(state_dir, DB_REL);
+	struct ck_sqlite_ro db;
+	sqlite3_stmt *st = NULL;
+	json_t *keys = json_array(), *k;
+	size_t i;
+	int rc;
+
+	rc = db_path && keys ? rw_open(&db, state_dir, db_path, err) : -1;
+	free(db_path);
+	if (rc != 1) {
+		json_decref(keys);
+		return rc;
+	}
+	rc = ck_sqlite_ro_prepare(&db, "SELECT DISTINCT store_key FROM cron_jobs", &st, err);
+	if (rc == 0) {
+		while ((rc = ck_sqlite_ro_step(&db, st, err)) == 1)
+			if (sqlite3_column_type(st, 0) == SQLITE_TEXT)
+				json_array_append_new(keys, json_string(
+					(const char *)sqlite3_column_text(st, 0)));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	json_array_foreach(rc == 0 ? keys : NULL, i, k) {
+		const char *from = json_string_value(k);
+		char *to = from ? fn(from, ud) : NULL;
+
+		if (to != NULL && strcmp(to, from) != 0 &&
+		    (rc = ck_sqlite_ro_prepare(&db, "UPDATE cron_jobs SET store_key = ?2 "
+					       "WHERE store_key = ?1", &st, err)) == 0) {
+			sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+			rc = ck_sqlite_ro_step(&db, st, err) < 0 ? -1 : 0;
+			sqlite3_finalize(st);
+			st = NULL;
+			if (rc == 0)
+				json_array_append_new(moved, json_pack("{s:s, s:s, s:I}",
+					"from", from, "to", to,
+					"rows", (json_int_t)sqlite3_changes(db.db)));
+			else
+				ck_error_prefix(err, "moving the cron jobs of %s to %s: ",
+						from, to);
+		}
+		free(to);
+		if (rc < 0)
+			break;
+	}
+	json_decref(keys);
+	return rw_close(&db, rc, err);
 }

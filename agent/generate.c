@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "clawkeeper/compat.h"
+#include "clawkeeper/cron.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/model.h"
 #include "clawkeeper/ollama.h"
@@ -198,6 +199,19 @@ check_settings(const json_t *s, struct ck_error *err)
 		snprintf(where, sizeof(where), "agents.%s.", id);
 		if (!json_is_object(v) || *id == '\0') {
 			ck_error_set(err, "settings: agents.%s: expected an object", id);
+			return -1;
+		}
+		if (check_chain(v, where, 0, err) < 0)
+			return -1;
+	}
+	if (json_object_get(s, "cron") != NULL && !json_is_object(json_object_get(s, "cron"))) {
+		ck_error_set(err, "settings: cron: expected an object");
+		return -1;
+	}
+	json_object_foreach(json_object_get(s, "cron"), id, v) {
+		snprintf(where, sizeof(where), "cron.%.200s.", id);
+		if (!json_is_object(v) || *id == '\0') {
+			ck_error_set(err, "settings: cron.%.200s: expected an object", id);
 			return -1;
 		}
 		if (check_chain(v, where, 0, err) < 0)
@@ -911,6 +925,115 @@ do_agents(struct gen *g, const json_t *settings, struct ck_error *err)
 	return 0;
 }
 
+/* ---- cron jobs: a job's payload.model / payload.fallbacks ---- */
+
+/* The primary a job runs when its payload names none: its agent's, else
+ * the defaults'. */
+static const char *
+job_inherited(struct gen *g, const json_t *job)
+{
+	const char *agent = json_string_value(json_object_get(job, "agentId"));
+	json_t *defaults = json_object_get(json_object_get(g->cfg, "agents"), "defaults");
+	const char *primary = NULL;
+	const json_t *fb;
+
+	if (agent != NULL)
+		live_chain(ck_model_agent_model(g->cfg, agent), &primary, &fb);
+	if (primary == NULL)
+		live_chain(json_object_get(defaults, "model"), &primary, &fb);
+	return primary;
+}
+
+/* One settings key: plans the job's chain and, when it changes, adds the
+ * patch ck_cron_apply writes. */
+static int
+plan_job(struct gen *g, const char *key, const json_t *want, json_t *patches)
+{
+	const json_t *jobs = g->opts->cron_jobs, *job, *payload;
+	const char *id, *kind, *live_primary;
+	const json_t *live_fb;
+	char surface[300], out_primary[REF_MAX];
+	struct chain_in in;
+	json_t *fb = NULL, *set, *patch;
+	size_t named;
+	int rc;
+
+	job = ck_cron_job_find(jobs, key, &named);
+	say(surface, sizeof(surface), "cron:%s", key);
+	if (job == NULL && named > 1)
+		return plan_add(g, surface, "job", key, "dropped", NULL, 1,
+				"CRON_JOB_NOT_FOUND", "%zu cron jobs are named \"%s\": "
+				"settings.cron names one by its id; not applied", named, key);
+	if (job == NULL)
+		return plan_add(g, surface, "job", key, "dropped", NULL, 1,
+				"CRON_JOB_NOT_FOUND", "no cron job has the id or name "
+				"\"%s\"; not applied", key);
+	payload = json_object_get(job, "payload");
+	kind = json_string_value(json_object_get(payload, "kind"));
+	id = json_string_value(json_object_get(job, "id"));
+	if (id == NULL)
+		id = json_string_value(json_object_get(job, "jobId"));
+	if (kind == NULL || strcmp(kind, "agentTurn") != 0 || id == NULL)
+		return plan_add(g, surface, "job", key, "dropped", NULL, 1,
+				"CRON_JOB_NOT_FOUND", "cron job \"%s\" is a %s job, which "
+				"runs no model; not applied", key,
+				kind ? kind : "payload-less");
+	say(surface, sizeof(surface), "cron:%s", id);
+	memset(&in, 0, sizeof(in));
+	in.surface = surface;
+	in.want_primary = json_string_value(json_object_get(want, "primary"));
+	in.want_fallbacks = json_object_get(want, "fallbacks");
+	live_primary = json_string_value(json_object_get(payload, "model"));
+	live_fb = json_object_get(payload, "fallbacks");
+	in.live_primary = live_primary;
+	in.live_fallbacks = json_is_array(live_fb) ? live_fb : NULL;
+	in.inherited = live_primary ? live_primary : job_inherited(g, job);
+	if (build_chain(g, &in, out_primary, sizeof(out_primary), &fb) < 0)
+		return -1;
+	set = json_object();
+	if (out_primary[0] && (live_primary == NULL || strcmp(live_primary, out_primary) != 0))
+		json_object_set_new(set, "model", json_string(out_primary));
+	if (fb != NULL && !json_equal(fb, (json_t *)live_fb))
+		json_object_set(set, "fallbacks", fb);
+	json_decref(fb);
+	if (json_object_size(set) == 0) {
+		json_decref(set);
+		return 0;
+	}
+	json_object_set_new(set, "kind", json_string("agentTurn"));
+	patch = json_pack("{s:s, s:s?, s:O?, s:O?, s:o}", "id", id, "name",
+			  json_string_value(json_object_get(job, "name")),
+			  "source", json_object_get(job, "source"),
+			  "position", json_object_get(job, "position"), "payload", set);
+	if (patch == NULL)
+		return -1;
+	if (json_object_get(job, "store_key") != NULL)
+		json_object_set(patch, "store_key", json_object_get(job, "store_key"));
+	rc = json_array_append_new(patches, patch);
+	return rc;
+}
+
+static int
+do_cron(struct gen *g, const json_t *settings, struct ck_error *err)
+{
+	json_t *want = json_object_get(settings, "cron"), *w;
+	json_t *patches = json_array();
+	const char *key;
+
+	json_object_foreach(want, key, w) {
+		if (plan_job(g, key, w, patches) < 0) {
+			ck_error_set(err, "out of memory");
+			json_decref(patches);
+			return -1;
+		}
+	}
+	if (g->opts->out_cron != NULL)
+		*g->opts->out_cron = patches;
+	else
+		json_decref(patches);
+	return 0;
+}
+
 /* ---- agents.defaults.models and modelPolicy.allow ---- */
 
 /* Same keys, Codex keys renamed on the unified shape (the canonical
@@ -1026,6 +1149,8 @@ ck_generate(const json_t *live, const json_t *settings,
 
 	*out_config = NULL;
 	*out_plan = NULL;
+	if (opts != NULL && opts->out_cron != NULL)
+		*opts->out_cron = NULL;
 	memset(&g, 0, sizeof(g));
 	g.opts = opts;
 	if (opts == NULL || opts->target_version == NULL ||
@@ -1054,7 +1179,8 @@ ck_generate(const json_t *live, const json_t *settings,
 	/* Providers first: the refs are validated against the merged set. */
 	if (merge_providers(&g, settings, err) < 0 ||
 	    do_defaults(&g, settings, err) < 0 ||
-	    do_agents(&g, settings, err) < 0)
+	    do_agents(&g, settings, err) < 0 ||
+	    do_cron(&g, settings, err) < 0)
 		goto fail;
 	update_model_maps(&g);
 	if (drop_moved_meta(&g) < 0) {
@@ -1067,6 +1193,10 @@ ck_generate(const json_t *live, const json_t *settings,
 	*out_plan = g.plan;
 	return 0;
 fail:
+	if (opts->out_cron != NULL) {
+		json_decref(*opts->out_cron);
+		*opts->out_cron = NULL;
+	}
 	json_decref(g.cfg);
 	json_decref(g.plan);
 	json_decref(g.listings);

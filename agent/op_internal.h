@@ -35,6 +35,7 @@ struct run {
 	json_t *settings;
 	json_t *new_config;
 	char *new_text;
+	json_t *cron_patches; /* job chains to write at the switch (cron.h) */
 	char *snap_dir;
 	char *stage_dir;
 	char *from_version;

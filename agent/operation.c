@@ -13,6 +13,7 @@
 
 #include "clawkeeper/compat.h"
 #include "clawkeeper/clock.h"
+#include "clawkeeper/cron.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/drill.h"
 #include "clawkeeper/fileio.h"
@@ -321,12 +322,28 @@ static int
 step_generate(struct run *r, struct ck_error *err)
 {
 	struct ck_gen_opts gopts = { 0 };
-	json_t *plan = NULL;
+	struct ck_instance target = r->inst;
+	json_t *plan = NULL, *jobs = NULL;
+	int rc;
 
 	gopts.target_version = r->target;
 	/* An imported config's provider URLs are the archive's: never asked. */
 	gopts.no_fetch = r->kind == OP_IMPORT;
-	if (ck_generate(r->inst.config, r->settings, &gopts, &r->new_config, &plan, err) < 0)
+	/* Cron chains: the jobs where the target keeps them (after an
+	 * upgrade's migration, the migrated state's). */
+	target.version = (char *)r->target;
+	if (json_object_get(r->settings, "cron") != NULL &&
+	    (jobs = ck_cron_jobs_load(&target, err)) == NULL) {
+		ck_error_prefix(err, "settings.cron: the cron jobs cannot be read: ");
+		return -1;
+	}
+	gopts.cron_jobs = jobs;
+	json_decref(r->cron_patches);
+	r->cron_patches = NULL;
+	gopts.out_cron = &r->cron_patches;
+	rc = ck_generate(r->inst.config, r->settings, &gopts, &r->new_config, &plan, err);
+	json_decref(jobs);
+	if (rc < 0)
 		return -1;
 	r->new_text = ck_config_dump(r->new_config);
 	json_object_set_new(r->op, "plan", plan);
@@ -444,8 +461,16 @@ step_switch(struct run *r, struct ck_error *err)
 	if (ck_file_replace(r->inst.config_path, r->new_text, strlen(r->new_text),
 			    0600, err) < 0)
 		return -1;
-	snprintf(r->msg, sizeof(r->msg), "%sconfig written to %s",
-		 r->upgrade ? "release switched, " : "", r->inst.config_path);
+	/* Job chains live in the cron store, not the config: written here,
+	 * still between the stop and the start. */
+	if (json_array_size(r->cron_patches) > 0) {
+		if (ck_cron_apply(&r->inst, r->cron_patches, err) < 0)
+			return -1;
+		json_object_set(r->op, "cron_written", r->cron_patches);
+	}
+	snprintf(r->msg, sizeof(r->msg), "%sconfig written to %s%s",
+		 r->upgrade ? "release switched, " : "", r->inst.config_path,
+		 json_array_size(r->cron_patches) ? ", cron job chains set" : "");
 	return 0;
 }
 
@@ -938,6 +963,7 @@ run_free(struct run *r)
 	json_decref(r->params);
 	json_decref(r->settings);
 	json_decref(r->new_config);
+	json_decref(r->cron_patches);
 	free(r->new_text);
 	free(r->snap_dir);
 	free(r->stage_dir);

@@ -23,12 +23,14 @@ struct key_rule {
 static int check_ref(const json_t *, const char *, struct ck_error *);
 static int check_ref_list(const json_t *, const char *, struct ck_error *);
 static int check_agents(const json_t *, const char *, struct ck_error *);
+static int check_cron(const json_t *, const char *, struct ck_error *);
 static int check_providers(const json_t *, const char *, struct ck_error *);
 
 static const struct key_rule top_rules[] = {
 	{ "primary", 1, check_ref },
 	{ "fallbacks", 0, check_ref_list },
 	{ "agents", 0, check_agents },
+	{ "cron", 0, check_cron },
 	{ "providers", 0, check_providers },
 };
 
@@ -219,35 +221,70 @@ check_object(const json_t *obj, const char *path, const struct key_rule *rules,
 	return 0;
 }
 
+/* A cron job is named by its id (OpenClaw's UUID) or its name: any
+ * printable text up to 128 bytes. */
 static int
-check_agents(const json_t *v, const char *path, struct ck_error *err)
+job_key_valid(const char *s)
 {
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) > 128)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (iscntrl((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* {<key>: {primary?, fallbacks?}}: agents by id, cron jobs by id or name. */
+static int
+check_chain_map(const json_t *v, const char *path, int jobs, struct ck_error *err)
+{
+	const char *what = jobs ? "cron job" : "agent";
 	char sub[160], got[96];
 	const char *id;
-	json_t *agent;
+	json_t *chain;
 
 	if (!json_is_object(v)) {
 		describe(v, got, sizeof(got));
-		ck_error_set(err, "%s: expected an object of agent ids, got %s", path, got);
+		ck_error_set(err, "%s: expected an object of %s %s, got %s", path, what,
+			     jobs ? "ids or names" : "ids", got);
 		return -1;
 	}
-	json_object_foreach((json_t *)v, id, agent) {
-		if (!id_valid(id, 0)) {
+	json_object_foreach((json_t *)v, id, chain) {
+		if (jobs && !job_key_valid(id)) {
+			ck_error_set(err, "%s: a cron job id or name is 1 to 128 bytes "
+				     "without control characters", path);
+			return -1;
+		}
+		if (!jobs && !id_valid(id, 0)) {
 			ck_error_set(err, "%s: \"%.64s\" is not an agent id (letters, digits, "
 				     "'-', '_', '.')", path, id);
 			return -1;
 		}
-		snprintf(sub, sizeof(sub), "%s.%s", path, id);
-		if (!json_is_object(agent)) {
-			describe(agent, got, sizeof(got));
+		snprintf(sub, sizeof(sub), "%s.%.128s", path, id);
+		if (!json_is_object(chain)) {
+			describe(chain, got, sizeof(got));
 			ck_error_set(err, "%s: expected an object {primary, fallbacks}, got %s",
 				     sub, got);
 			return -1;
 		}
-		if (check_object(agent, sub, agent_rules, NRULES(agent_rules), err) < 0)
+		if (check_object(chain, sub, agent_rules, NRULES(agent_rules), err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+check_agents(const json_t *v, const char *path, struct ck_error *err)
+{
+	return check_chain_map(v, path, 0, err);
+}
+
+static int
+check_cron(const json_t *v, const char *path, struct ck_error *err)
+{
+	return check_chain_map(v, path, 1, err);
 }
 
 /* Provider configs go to models.providers.<id> as they are; only their

@@ -15,6 +15,7 @@
 
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
+#include "clawkeeper/cron.h"
 #include "clawkeeper/snapshot.h"
 #include "clawkeeper/tree.h"
 
@@ -66,12 +67,18 @@ ck_snapshot_files(const struct ck_instance *inst)
 		}
 		free(dir);
 	}
-	/* 2026.7+ keeps the credential store in the state database. */
+	/* 2026.7+ keeps the credential store in the state database, and
+	 * 2026.6.1+ the cron jobs; before, cron/jobs.json (or cron.store)
+	 * holds them: a regenerate may set a job's chain in either. */
 	{
 		char *db = ck_path_join(inst->state_dir, "state/openclaw.sqlite");
+		char *jobs = ck_cron_store_path(inst);
 
 		json_array_append_new(files, json_string(db));
+		if (jobs != NULL)
+			json_array_append_new(files, json_string(jobs));
 		free(db);
+		free(jobs);
 	}
 	return files;
 }

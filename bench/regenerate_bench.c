@@ -131,7 +131,7 @@ main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/tmp";
 	int runs = argc > 2 ? atoi(argv[2]) : 50;
-	struct ck_gen_opts opts = { "2026.6.1", NULL, NULL, 1 };
+	struct ck_gen_opts opts = { .target_version = "2026.6.1", .no_fetch = 1 };
 	char cfg_path[512], set_path[512];
 	double *t;
 	json_t *cfg = big_config(), *settings = big_settings();

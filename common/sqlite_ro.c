@@ -68,13 +68,14 @@ regular_or_absent(const char *path, int nofollow)
 	return S_ISREG(st.st_mode) ? 1 : -1;
 }
 
-/* RFC 3986 percent-encoding of the path of a file: URI. */
+/* RFC 3986 percent-encoding of the path of a file: URI, with query
+ * (e.g. "?mode=ro"). */
 static char *
-file_uri(const char *path, int immutable)
+file_uri(const char *path, const char *query)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(path);
-	char *uri = malloc(n * 3 + 48);
+	char *uri = malloc(n * 3 + strlen(query) + 16);
 	char *p;
 
 	if (uri == NULL)
@@ -92,7 +93,7 @@ file_uri(const char *path, int immutable)
 			*p++ = (char)c;
 		}
 	}
-	strcpy(p, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+	strcpy(p, query);
 	return uri;
 }
 
@@ -119,8 +120,11 @@ check_files(const char *path, int nofollow, struct ck_error *err)
 }
 
 static void
-harden(sqlite3 *db)
+harden(sqlite3 *db, int writable)
 {
+	/* A write must not run code the file's author put in its schema. */
+	if (writable)
+		sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
 #ifdef SQLITE_DBCONFIG_DEFENSIVE
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 #endif
@@ -135,7 +139,7 @@ harden(sqlite3 *db)
  * either) and names it `label` in messages. */
 static int
 open_checked(struct ck_sqlite_ro *ro, const char *path, const char *label,
-	     int nofollow, int budget_ms, struct ck_error *err)
+	     int nofollow, int writable, int budget_ms, struct ck_error *err)
 {
 	char wal[4096];
 	char *uri;
@@ -146,7 +150,8 @@ open_checked(struct ck_sqlite_ro *ro, const char *path, const char *label,
 		return rc;
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	ro->path = strdup(label);
-	uri = file_uri(path, !regular_or_absent(wal, nofollow));
+	uri = file_uri(path, writable ? "" : !regular_or_absent(wal, nofollow) ?
+		       "?mode=ro&immutable=1" : "?mode=ro");
 	if (ro->path == NULL || uri == NULL) {
 		free(uri);
 		ck_sqlite_ro_close(ro);
@@ -155,15 +160,17 @@ open_checked(struct ck_sqlite_ro *ro, const char *path, const char *label,
 	}
 	ro->budget_ms = budget_ms;
 	ro->deadline_ms = ck_clock_mono_ms() + budget_ms;
-	rc = sqlite3_open_v2(uri, &ro->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	rc = sqlite3_open_v2(uri, &ro->db, (writable ? SQLITE_OPEN_READWRITE :
+					    SQLITE_OPEN_READONLY) | SQLITE_OPEN_URI, NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
-		ck_error_set(err, "%s: cannot open read-only: %s", label,
+		ck_error_set(err, "%s: cannot open %s: %s", label,
+			     writable ? "for writing" : "read-only",
 			     ro->db ? sqlite3_errmsg(ro->db) : sqlite3_errstr(rc));
 		ck_sqlite_ro_close(ro);
 		return -1;
 	}
-	harden(ro->db);
+	harden(ro->db, writable);
 	sqlite3_busy_handler(ro->db, on_busy, ro);
 	sqlite3_progress_handler(ro->db, PROGRESS_STEPS, on_progress, ro);
 	return 0;
@@ -173,15 +180,15 @@ int
 ck_sqlite_ro_open(struct ck_sqlite_ro *ro, const char *path, int budget_ms,
 		  struct ck_error *err)
 {
-	return open_checked(ro, path, path, 0, budget_ms, err);
+	return open_checked(ro, path, path, 0, 0, budget_ms, err);
 }
 
 /* SQLite opens by name (and finds its -wal beside that name), so the file
  * is first resolved beneath root to an fd and opened by the fd's own
  * link-free path: the name SQLite gets has no link left in it to swap. */
-int
-ck_sqlite_ro_open_beneath(struct ck_sqlite_ro *ro, const char *root,
-			  const char *path, int budget_ms, struct ck_error *err)
+static int
+open_beneath(struct ck_sqlite_ro *ro, const char *root, const char *path,
+	     int writable, int budget_ms, struct ck_error *err)
 {
 	char link[64], real[PATH_MAX];
 	char *dir = NULL;
@@ -223,8 +230,22 @@ ck_sqlite_ro_open_beneath(struct ck_sqlite_ro *ro, const char *root,
 		return -1;
 	}
 	real[n] = '\0';
-	rc = open_checked(ro, real, path, 1, budget_ms, err);
+	rc = open_checked(ro, real, path, 1, writable, budget_ms, err);
 	return rc;
+}
+
+int
+ck_sqlite_ro_open_beneath(struct ck_sqlite_ro *ro, const char *root,
+			  const char *path, int budget_ms, struct ck_error *err)
+{
+	return open_beneath(ro, root, path, 0, budget_ms, err);
+}
+
+int
+ck_sqlite_rw_open_beneath(struct ck_sqlite_ro *ro, const char *root,
+			  const char *path, int budget_ms, struct ck_error *err)
+{
+	return open_beneath(ro, root, path, 1, budget_ms, err);
 }
 
 static void

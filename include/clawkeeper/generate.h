@@ -18,14 +18,22 @@ struct ck_gen_opts {
 	ck_gen_list_models_fn list_models; /* NULL: ck_ollama_list_models */
 	void *ud;                          /* passed to list_models */
 	int no_fetch;                      /* 1: never ask a provider */
+	/* The instance's cron jobs (cron.h ck_cron_jobs_load), for the
+	 * settings' "cron" chains; NULL: every such key is planned as not
+	 * found. */
+	const json_t *cron_jobs;
+	/* When set: a new array of the job patches the chains need
+	 * (cron.h ck_cron_apply), [] when none changes. */
+	json_t **out_cron;
 };
 
 /* Plan entry: {surface, role, ref, action, to, reason, severity[, code]}.
- * surface: "defaults", "agent:<id>", "provider:<id>"; role: "primary",
- * "fallback", "provider", "models"; action: kept | rewritten | dropped |
+ * surface: "defaults", "agent:<id>", "cron:<job id>", "provider:<id>";
+ * role: "primary", "fallback", "provider", "models", "job"; action: kept | rewritten | dropped |
  * added | filled; to: the new ref or path, or null; severity: "info" or
  * "warning"; code (optional): LEGACY_RUNTIME_DROPS_FALLBACKS,
- * FALLBACK_UNRESOLVED, DUPLICATE_AFTER_REWRITE, NOT_IN_SETTINGS. */
+ * FALLBACK_UNRESOLVED, DUPLICATE_AFTER_REWRITE, NOT_IN_SETTINGS,
+ * CRON_JOB_NOT_FOUND (a settings cron key names no single model job). */
 
 /* Returns 0 with *out_config (a new object; live is not touched) and
  * *out_plan (a new array), or -1 with err naming the bad input field. An

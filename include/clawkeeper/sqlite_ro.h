@@ -34,6 +34,11 @@ int ck_sqlite_ro_open(struct ck_sqlite_ro *ro, const char *path, int budget_ms,
  * its last component is confined). */
 int ck_sqlite_ro_open_beneath(struct ck_sqlite_ro *ro, const char *root,
 			      const char *path, int budget_ms, struct ck_error *err);
+/* The same, opened for writing, for a state no gateway runs on: the
+ * deadline, the size caps and the refusals hold, and triggers do not
+ * run (a write must not run code the file's author chose). */
+int ck_sqlite_rw_open_beneath(struct ck_sqlite_ro *ro, const char *root,
+			      const char *path, int budget_ms, struct ck_error *err);
 /* 1 when name is a plain table, 0 when no table, view or index has that
  * name, -1 (err) when it is a view, a virtual table or an index, or the
  * schema cannot be read. */

@@ -97,7 +97,7 @@ if command -v systemd-analyze >/dev/null; then
 	systemd-analyze verify --man=no /usr/lib/systemd/system/clawkeeper@.service \
 		/usr/lib/systemd/system/clawkeeper.service >"$B/verify.log" 2>&1 ||
 		{ cat "$B/verify.log"; fail "systemd-analyze verify"; }
-	grep -v "openclaw is not executable" "$B/verify.log" | grep -q . &&
+	[ -n "$(grep -v "openclaw is not executable" "$B/verify.log")" ] &&
 		{ cat "$B/verify.log"; fail "systemd-analyze verify complained"; }
 fi
 pass "dpkg -i: $ver from /usr/bin; config check passes on /usr/share/clawkeeper/agent.example.json; user clawkeeper (nologin); /var/lib/clawkeeper and /etc/clawkeeper 0750"

@@ -358,7 +358,7 @@ test_seed_semantics(void **state)
 {
 	static const char *const versions[] = { "2026.5.28", "2026.6.1", "2026.9.6" };
 	struct listing lst = { NULL, 0, "" };
-	struct ck_gen_opts opts = { NULL, fake_list, &lst, 0 };
+	struct ck_gen_opts opts = { .list_models = fake_list, .ud = &lst, .no_fetch = 0 };
 	struct ck_error err;
 	json_t *settings = load_json(CASES "/seed-2026.6.1/settings.json");
 	size_t i;
@@ -407,7 +407,11 @@ test_seed_semantics(void **state)
 static void
 test_bad_input(void **state)
 {
-	struct ck_gen_opts opts = { "2026.6.1", fake_list, NULL, 0 };
+	struct ck_gen_opts opts = {
+		.target_version = "2026.6.1",
+		.list_models = fake_list,
+		.no_fetch = 0,
+	};
 	struct ck_error err;
 	json_t *live = json_object();
 	json_t *out, *plan, *s;
@@ -448,7 +452,12 @@ static void
 test_no_fetch(void **state)
 {
 	struct listing lst = { NULL, 0, "" };
-	struct ck_gen_opts opts = { "2026.6.1", fake_list, &lst, 1 };
+	struct ck_gen_opts opts = {
+		.target_version = "2026.6.1",
+		.list_models = fake_list,
+		.ud = &lst,
+		.no_fetch = 1,
+	};
 	struct ck_error err;
 	json_t *live = load_json(CK_FIXTURES "/openclaw/2026.6.1/config/openclaw.json");
 	json_t *settings = load_json(CASES "/seed-2026.6.1/settings.json");
@@ -686,7 +695,10 @@ static void
 test_curl_listing_fills_config(void **state)
 {
 	struct server s = { -1, 0, "200 OK", "{\"models\":[{\"name\":\"llama3.1:8b\"}]}", "", 0 };
-	struct ck_gen_opts opts = { "2026.6.1", NULL, NULL, 0 }; /* the real fetch */
+	struct ck_gen_opts opts = {
+		.target_version = "2026.6.1",
+		.no_fetch = 0,
+	}; /* the real fetch */
 	struct ck_error err;
 	json_t *live = load_json(CK_FIXTURES "/openclaw/2026.6.1/config/openclaw.json");
 	json_t *settings = load_json(CASES "/seed-2026.6.1/settings.json");

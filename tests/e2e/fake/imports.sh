@@ -150,7 +150,7 @@ jq -e --arg log "$(jq -r .logging.file "$S.pre-import-$id/openclaw.json")" '.log
 jq -e '.import.replaced_from_archive | index("gateway.mode") and index("logging.file")' <<<"$rec" >/dev/null \
 	|| fail "full import: the report does not name what it replaced: $(jq -c .import.replaced_from_archive <<<"$rec")"
 pass "full import: paths rewritten into $S, agents/remaps/warnings reported, chain regenerated from the settings, the host's gateway port kept, previous state kept"
-if jq -e . <<<"$rec" | grep -q FAKE; then fail "a secret appears in the operation record"; fi
+if grep -q FAKE <<<"$rec"; then fail "a secret appears in the operation record"; fi
 
 # --- the config-only backup on top
 rec=$(wait_op "$(upload "$ONLY" | jq -r .id)")
@@ -181,7 +181,7 @@ cat "$T/settings.json.keep" >"$T/settings.json"
 kill "$REC" 2>/dev/null || true
 [ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "bait import: $(jq -c '{state,result}' <<<"$rec")"
 [ ! -s "$T/recorder.log" ] || fail "the agent contacted an address from the archive: $(cat "$T/recorder.log")"
-if jq -e . <<<"$rec" | grep -q leak-token; then fail "a remote answer reached the record"; fi
+if grep -q leak-token <<<"$rec"; then fail "a remote answer reached the record"; fi
 pass "an archive whose providers point at a loopback recorder (metadata-style path): imported, and the recorder saw no request"
 # --- killed mid-import: the next agent puts the previous state back
 # Before "stop" nothing live was touched (failed); from it on the step

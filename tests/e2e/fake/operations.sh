@@ -277,7 +277,10 @@ sleep 3
 	|| fail "watch: $starts starts after the kill, restarts $(jq .gateway.restarts <<<"$h"); want 2 and 3"
 delays=$(tail -n +"$((log0 + 1))" "$T/serve.log" | grep -o 'starting it in [0-9]* ms' | awk '{print $4}' | xargs)
 [ "$delays" = "600 1200 1200" ] || fail "watch: delays $delays, want 600 1200 1200"
-call GET /metrics | grep -qx 'clawkeeper_gateway_crash_loop 1' || fail "watch: crash loop not in /metrics"
+# Into a variable first: under pipefail, grep -q leaving early would make
+# curl's next write fail and the pipeline with it.
+m=$(call GET /metrics)
+grep -qx 'clawkeeper_gateway_crash_loop 1' <<<"$m" || fail "watch: crash loop not in /metrics: $(grep gateway_ <<<"$m")"
 pass "watch: a gateway that keeps exiting was started $starts more times with growing delays ($delays ms), then reported as GATEWAY_CRASH_LOOP (critical) and left alone"
 rm -f "$S/fake-gateway-fail"
 id=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)

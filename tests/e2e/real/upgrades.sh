@@ -185,6 +185,6 @@ for p in $paths; do
 	echo "-- ${p%%:*} -> ${p##*:}: $(($(date +%s) - t0)) s"
 	stop_case "$work/${p%%:*}-to-${p##*:}"
 done
-grep -l FAKE "$work"/*/serve.log 2>/dev/null | grep -q . && not_ok "a secret reached an agent log"
+grep -q FAKE "$work"/*/serve.log 2>/dev/null && not_ok "a secret reached an agent log"
 echo "real upgrade paths ($paths): $passed passed, $failed failed in $(($(date +%s) - suite_t0)) s"
 [ "$failed" -eq 0 ]
