@@ -472,6 +472,7 @@ out:
 struct chain_view {
 	const char *surface;
 	const char *agent_id;      /* NULL for defaults */
+	const char *job_id;        /* a cron job's surface */
 	const char *primary;       /* effective live primary */
 	json_t *fallbacks;         /* live fallbacks (may be NULL) */
 	json_t *desired;           /* desired fallbacks; NULL: no settings */
@@ -568,6 +569,11 @@ stripped_fix(const struct chain_view *v)
 			"from the settings", v->agent_id);
 		return sbuf_close(&b);
 	}
+	if (v->job_id != NULL) {
+		fprintf(b.f, "run `clawkeeper regenerate` to set cron job %s's chain "
+			"from the settings", v->job_id);
+		return sbuf_close(&b);
+	}
 	fprintf(b.f, "run `clawkeeper regenerate` to rewrite openclaw.json from the "
 		"settings, or add each by hand:");
 	for (i = 0; i < nfallbacks(v->desired); i++) {
@@ -659,6 +665,95 @@ compare_inheriting_agents(struct health_ctx *ctx)
 		v.agent_id = id;
 		v.primary = ctx->defaults_primary;
 		v.fallbacks = ctx->defaults_fallbacks;
+		v.desired = json_object_get(want, "fallbacks");
+		if (check_view(ctx, &v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The chain a job without a model or fallbacks of its own runs: its
+ * agent's, else the defaults'. */
+static void
+job_inherits(struct health_ctx *ctx, const json_t *job, const char **primary,
+	     json_t **fallbacks)
+{
+	const char *agent = json_string_value(json_object_get(job, "agentId"));
+	json_t *model = agent ? ck_model_agent_model(ctx->config, agent) : NULL;
+
+	*primary = ctx->defaults_primary;
+	*fallbacks = ctx->defaults_fallbacks;
+	if (json_is_string(model)) {
+		*primary = json_string_value(model);
+		*fallbacks = NULL;
+	} else if (json_is_object(model)) {
+		if (json_is_string(json_object_get(model, "primary")))
+			*primary = json_string_value(json_object_get(model, "primary"));
+		*fallbacks = json_object_get(model, "fallbacks");
+	}
+}
+
+static int
+cron_not_found(struct health_ctx *ctx, const char *key, const char *why)
+{
+	char surface[160];
+
+	snprintf(surface, sizeof(surface), "cron:%.150s", key);
+	return ck_finding_add(ctx->findings, "CRON_JOB_NOT_FOUND", CK_SEV_WARNING, surface,
+			      "name the job by its id (the cron:<id> surfaces of this "
+			      "report) or take it out of the settings",
+			      "settings.cron.%.150s: %s; its chain is not managed", key, why);
+}
+
+/* The settings' cron chains against the jobs (by id, or by a name only
+ * one job has). A store that cannot be read is CRON_UNREADABLE already. */
+static int
+compare_cron_settings(struct health_ctx *ctx)
+{
+	const json_t *job, *payload;
+	json_t *want, *fb;
+	struct chain_view v;
+	const char *key, *kind, *id;
+	char surface[160], why[256];
+	size_t named;
+
+	json_object_foreach(json_object_get(ctx->settings, "cron"), key, want) {
+		if (ctx->cron == NULL)
+			return 0;
+		job = ck_cron_job_find(ctx->cron, key, &named);
+		if (job == NULL) {
+			if (named > 1)
+				snprintf(why, sizeof(why), "%zu cron jobs have this name", named);
+			else
+				snprintf(why, sizeof(why), "no cron job has this id or name");
+			if (cron_not_found(ctx, key, why) < 0)
+				return -1;
+			continue;
+		}
+		payload = json_object_get(job, "payload");
+		kind = json_string_value(json_object_get(payload, "kind"));
+		if (kind == NULL || strcmp(kind, "agentTurn") != 0) {
+			snprintf(why, sizeof(why), "a %.40s job, which runs no model",
+				 kind ? kind : "payload-less");
+			if (cron_not_found(ctx, key, why) < 0)
+				return -1;
+			continue;
+		}
+		if (json_object_get(want, "fallbacks") == NULL)
+			continue;
+		id = json_string_value(json_object_get(job, "id"));
+		if (id == NULL)
+			id = json_string_value(json_object_get(job, "jobId"));
+		snprintf(surface, sizeof(surface), "cron:%.150s", id ? id : key);
+		memset(&v, 0, sizeof(v));
+		v.surface = surface;
+		v.job_id = id ? id : key;
+		job_inherits(ctx, job, &v.primary, &v.fallbacks);
+		if (json_is_string(json_object_get(payload, "model")))
+			v.primary = json_string_value(json_object_get(payload, "model"));
+		fb = json_object_get(payload, "fallbacks");
+		if (json_is_array(fb))
+			v.fallbacks = fb;
 		v.desired = json_object_get(want, "fallbacks");
 		if (check_view(ctx, &v) < 0)
 			return -1;
@@ -795,7 +890,7 @@ ck_config_health(const struct ck_instance *inst, const json_t *settings,
 	if (ck_chains_each(inst->config, ctx.cron, check_chain, &ctx) != 0)
 		goto out;
 	if (inst->config != NULL && settings != NULL &&
-	    compare_inheriting_agents(&ctx) < 0)
+	    (compare_inheriting_agents(&ctx) < 0 || compare_cron_settings(&ctx) < 0))
 		goto out;
 	rc = 0;
 out:

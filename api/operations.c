@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clawkeeper/cron.h"
 #include "clawkeeper/locks.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/instance.h"
@@ -361,6 +362,16 @@ ck_h_upgrade(struct ck_request *req)
 	return submit(req, "upgrade");
 }
 
+static int
+plan_generate(const struct ck_instance *inst, const json_t *settings, const json_t *jobs,
+	      struct ck_gen_opts *gopts, json_t **config, json_t **plan, json_t **cron,
+	      struct ck_error *err)
+{
+	gopts->cron_jobs = jobs;
+	gopts->out_cron = cron;
+	return ck_generate(inst->config, settings, gopts, config, plan, err);
+}
+
 /* Dry run: {"target_version"?, "settings"?} -> {plan, diff}. Settings
  * default to the stored ones; nothing is written. */
 enum MHD_Result
@@ -372,6 +383,7 @@ ck_h_plan(struct ck_request *req)
 	struct ck_instance inst;
 	enum MHD_Result rc = MHD_NO;
 	json_t *body, *settings, *config = NULL, *plan = NULL, *out;
+	json_t *jobs = NULL, *cron = NULL;
 	const char *target;
 	struct ck_error err;
 
@@ -407,13 +419,21 @@ ck_h_plan(struct ck_request *req)
 	} else if (gopts.target_version == NULL) {
 		rc = ck_reply_error(req, 400, "bad_request", "%s",
 				    "target_version: required (the instance's version is unknown)");
-	} else if (ck_generate(inst.config, settings, &gopts, &config, &plan, &err) != 0) {
+	} else if (json_object_get(settings, "cron") != NULL &&
+		   (jobs = ck_cron_jobs_load(&inst, &err)) == NULL) {
+		rc = ck_reply_error(req, 409, "cron_unreadable", "%s", err.msg);
+	} else if (plan_generate(&inst, settings, jobs, &gopts, &config, &plan, &cron,
+				 &err) != 0) {
 		rc = ck_reply_error(req, 400, "bad_request", "%s", err.msg);
 	} else {
-		out = json_pack("{s:s, s:o, s:o}", "target_version", gopts.target_version,
-				"plan", plan, "diff", ck_config_diff(inst.config, config));
+		/* The job patches the switch would write: ids, names and chains. */
+		out = json_pack("{s:s, s:o, s:o, s:o}", "target_version", gopts.target_version,
+				"plan", plan, "diff", ck_config_diff(inst.config, config),
+				"cron", json_incref(cron));
 		rc = ck_reply_json(req, 200, out, NULL);
 	}
+	json_decref(jobs);
+	json_decref(cron);
 	json_decref(config);
 	json_decref(settings);
 	json_decref(body);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clawkeeper/compat.h"
+#include "clawkeeper/cron.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/instance.h"
 #include "clawkeeper/settings.h"
@@ -197,7 +198,7 @@ ck_cmd_plan(int argc, char **argv)
 	struct ck_instance inst;
 	struct ck_gen_opts gopts;
 	struct ck_error err;
-	json_t *settings = NULL, *out = NULL, *plan = NULL, *diff = NULL;
+	json_t *settings = NULL, *out = NULL, *plan = NULL, *diff = NULL, *jobs = NULL;
 	const char *target;
 	int rc;
 
@@ -228,6 +229,12 @@ ck_cmd_plan(int argc, char **argv)
 	memset(&gopts, 0, sizeof(gopts));
 	gopts.target_version = target;
 	gopts.no_fetch = a.no_fetch;
+	if (json_object_get(settings, "cron") != NULL &&
+	    (jobs = ck_cron_jobs_load(&inst, &err)) == NULL) {
+		fprintf(stderr, "clawkeeper plan: settings.cron: %s\n", err.msg);
+		goto done;
+	}
+	gopts.cron_jobs = jobs;
 	if (ck_generate(inst.config, settings, &gopts, &out, &plan, &err) < 0) {
 		fprintf(stderr, "clawkeeper plan: %s\n", err.msg);
 		goto done;
@@ -236,6 +243,7 @@ ck_cmd_plan(int argc, char **argv)
 	print_result(&a, &inst, target, out, plan, diff);
 	rc = ck_plan_has_warnings(plan) ? 2 : 0;
 done:
+	json_decref(jobs);
 	json_decref(diff);
 	json_decref(plan);
 	json_decref(out);

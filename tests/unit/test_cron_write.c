@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clawkeeper/config_health.h"
 #include "clawkeeper/cron.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/generate.h"
@@ -493,6 +494,73 @@ database_link_out_is_refused(void **state)
 	env_free(&e);
 }
 
+static size_t
+findings_of(json_t *findings, const char *code, const char *surface)
+{
+	json_t *f;
+	size_t i, n = 0;
+
+	json_array_foreach(findings, i, f)
+		if (strcmp(json_string_value(json_object_get(f, "code")), code) == 0 &&
+		    (surface == NULL ||
+		     strcmp(json_string_value(json_object_get(f, "surface")), surface) == 0))
+			n++;
+	return n;
+}
+
+/* Health holds the jobs to the settings: a wanted fallback the job lacks
+ * is FALLBACKS_STRIPPED on its surface until the chain is written; a key
+ * naming no model job is CRON_JOB_NOT_FOUND. */
+static void
+health_compares_cron_chains(void **state)
+{
+	const struct capture *c = &captures[1];
+	struct ck_gen_opts opts = { .target_version = "2026.6.1", .no_fetch = 1 };
+	struct ck_error err;
+	struct env e;
+	json_t *settings, *jobs, *findings, *out = NULL, *plan = NULL, *patches = NULL;
+	char surface[64];
+
+	(void)state;
+	env_init(&e, c->version);
+	load_capture(&e, c, e.jobs_json);
+	e.inst.config = json_pack("{s:{s:{s:{s:s, s:[s]}}}}", "agents", "defaults", "model",
+				  "primary", "openai/gpt-5.5", "fallbacks",
+				  "anthropic/claude-sonnet-4-6");
+	settings = json_pack("{s:s, s:[s], s:{s:{s:[s]}, s:{s:[]}, s:{s:[]}}}",
+			     "primary", "openai/gpt-5.5", "fallbacks",
+			     "anthropic/claude-sonnet-4-6", "cron",
+			     "strict", "fallbacks", "openrouter/deepseek/deepseek-chat",
+			     "system-ping", "fallbacks", "gone", "fallbacks");
+	snprintf(surface, sizeof(surface), "cron:%s", c->strict);
+	findings = json_array();
+	assert_int_equal(ck_config_health(&e.inst, settings, findings), 0);
+	assert_int_equal(findings_of(findings, "FALLBACKS_STRIPPED", surface), 1);
+	assert_int_equal(findings_of(findings, "FALLBACKS_STRIPPED", NULL), 1);
+	assert_int_equal(findings_of(findings, "CRON_JOB_NOT_FOUND", "cron:system-ping"), 1);
+	assert_int_equal(findings_of(findings, "CRON_JOB_NOT_FOUND", "cron:gone"), 1);
+	json_decref(findings);
+
+	jobs = load_jobs(&e);
+	opts.cron_jobs = jobs;
+	opts.out_cron = &patches;
+	assert_int_equal(ck_generate(e.inst.config, settings, &opts, &out, &plan, &err), 0);
+	assert_int_equal(ck_cron_apply(&e.inst, patches, &err), 0);
+	findings = json_array();
+	assert_int_equal(ck_config_health(&e.inst, settings, findings), 0);
+	assert_int_equal(findings_of(findings, "FALLBACKS_STRIPPED", NULL), 0);
+	assert_int_equal(findings_of(findings, "CRON_JOB_NOT_FOUND", NULL), 2);
+	json_decref(findings);
+	json_decref(jobs);
+	json_decref(out);
+	json_decref(plan);
+	json_decref(patches);
+	json_decref(settings);
+	json_decref(e.inst.config);
+	e.inst.config = NULL;
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -502,6 +570,7 @@ main(void)
 		cmocka_unit_test(rekey_imported_rows),
 		cmocka_unit_test(hostile_databases),
 		cmocka_unit_test(database_link_out_is_refused),
+		cmocka_unit_test(health_compares_cron_chains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,8 +28,15 @@ trap cleanup EXIT
 . "$src/tests/e2e/real/lib.sh"
 suite_t0=$(date +%s)
 
+# The cron job "nightly" is made without fallbacks of its own; the
+# settings give it one, which the upgrade writes wherever the target keeps
+# jobs (the target's doctor moves 5.28's jobs.json into its database).
 SETTINGS='{"primary": "openai/gpt-5.5",
- "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}'
+ "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"],
+ "cron": {"nightly": {"fallbacks": ["openrouter/meta-llama/llama-3.3-70b-instruct"]}}}'
+NIGHTLY='{"name": "nightly", "schedule": {"kind": "every", "everyMs": 86400000},
+ "sessionTarget": "isolated", "wakeMode": "now", "delivery": {"mode": "none"},
+ "payload": {"kind": "agentTurn", "message": "nightly report", "model": "anthropic/claude-sonnet-4-6"}}'
 ROUTES='{"/openai": "401", "/anthropic": "ok", "/openrouter": "ok", "/ollama": "401"}'
 OWN_RUNTIME='.agents.defaults.models["openai/gpt-5.5"] = {agentRuntime: {id: "openclaw"}}'
 SECOND='{id: "second", model: {primary: "anthropic/claude-sonnet-4-6",
@@ -77,9 +84,22 @@ build() {
 	serve_config "$c" "$SETTINGS"
 	start_serve "$c" || { not_ok "$v: serve starts"; tail -20 "$c/serve.log"; return 1; }
 	check "$v: serve runs the real gateway" wait_ready "$port" 240 || return 1
+	# A cron job through the gateway method every version has (cron add
+	# --fallbacks came with 6.35). First: the CLI's device is paired with
+	# the scopes of its first call, and a turn's would not cover cron.add.
+	check "$v: a cron job added through the gateway (cron.add)" \
+		oc "$c" gateway call cron.add --json --token "$(gw_token "$c")" --params "$NIGHTLY"
 	turn "$c" turn0
 	check "$v: one real turn before the upgrade (exit $turn_rc, $turn_secs s)" \
 		grep -q 'hello from fallback' "$c/turn0.out"
+}
+
+gw_token() { jq -r .gateway.auth.token "$1/state/openclaw.json"; }
+
+# The target gateway's own view of the job: `cron list --all --json`.
+nightly_of() {
+	oc "$1" cron list --all --json --token "$(gw_token "$1")" 2>/dev/null | sed -n '/^[{[]/,$p' |
+		jq -c '(if type == "array" then . else .jobs end)[] | select(.name == "nightly") | .payload'
 }
 
 # A release directory of TO whose `gateway run` refuses the live state
@@ -173,6 +193,16 @@ upgrade_path() {
 	check "$from -> $to: the untouched old state is kept aside" \
 		[ -d "$(jq -r '.rollback.trees[0].kept' <<<"$rec")" ]
 	check "$from -> $to: the drill passed" jqe '.drill.passed == true' <<<"$rec"
+	check "$from -> $to: the cron job's chain from the settings was written at the switch" \
+		jqe '[.cron_written[] | select(.name == "nightly") | .payload.fallbacks] ==
+		     [["openrouter/meta-llama/llama-3.3-70b-instruct"]]' <<<"$rec"
+	nightly=$(nightly_of "$c")
+	check "$from -> $to: $to's gateway runs cron job nightly with the settings' chain ($nightly)" \
+		jqe '.model == "anthropic/claude-sonnet-4-6" and
+		     .fallbacks == ["openrouter/meta-llama/llama-3.3-70b-instruct"]' <<<"$nightly"
+	check "$from -> $to: health holds the cron chain to the settings (no finding on it)" \
+		jqe '[.findings[] | select((.surface | startswith("cron:")) and
+		     (.code == "FALLBACKS_STRIPPED" or .code == "CRON_JOB_NOT_FOUND"))] == []' <<<"$h"
 }
 
 declare -A want
