@@ -39,9 +39,15 @@ jq --arg log "$T/logs/openclaw.log" --argjson port "$GW_PORT" \
 	"$FIX/2026.6.1/config/openclaw.json" >"$S/openclaw.json"
 chmod 600 "$S/openclaw.json"
 cp "$FIX/2026.6.1/auth/s1-apikeys/auth-profiles.json" "$S/agents/main/agent/"
+# 6.1's cron jobs as the real 6.1 gateway wrote them (tests/fixtures/cron),
+# keyed to this state dir; the settings give the strict job a fallback.
+mkdir -p "$S/state"
+sqlite3 "$S/state/openclaw.sqlite" <"$SRC/tests/fixtures/cron/2026.6.1/cron_jobs.sql"
+sqlite3 "$S/state/openclaw.sqlite" "UPDATE cron_jobs SET store_key = '$S/cron/jobs.json'"
 cat >"$T/settings.json" <<'JSON'
 {"primary": "openai-codex/gpt-5.5",
- "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}
+ "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"],
+ "cron": {"strict": {"fallbacks": ["anthropic/claude-sonnet-4-6"]}}}
 JSON
 
 # --- releases side by side; 2026.10.1 is one whose gateway will not start

@@ -47,7 +47,12 @@ jq -e '.steps[0].message == "regenerate 2026.6.1 -> 2026.6.1"' <<<"$rec" >/dev/n
 	|| fail "regenerate: version not the release's: $(jq -c '.steps[0]' <<<"$rec")"
 jq -e '.drill.passed == true' <<<"$rec" >/dev/null || fail "regenerate: operations.drill is on but $(jq -c .drill <<<"$rec")"
 [ ! -e "$T/work/staging/$id" ] || fail "regenerate: staging left behind: $(find "$T/work/staging/$id" | head -3)"
-pass "regenerate: for the running release (6.1, not the config's 5.28): unified shape, exactly one restart, fallbacks back, drill ran"
+cron=$(sqlite3 "$S/state/openclaw.sqlite" "SELECT payload_fallbacks_json, json_extract(job_json, '$.payload.fallbacks') FROM cron_jobs WHERE name = 'strict'")
+[ "$cron" = '["anthropic/claude-sonnet-4-6"]|["anthropic/claude-sonnet-4-6"]' ] \
+	|| fail "regenerate: cron job strict has $cron, want the settings' fallback in its column and job_json"
+jq -e '[.cron_written[].name] == ["strict"]' <<<"$rec" >/dev/null \
+	|| fail "regenerate: cron_written is $(jq -c .cron_written <<<"$rec")"
+pass "regenerate: for the running release (6.1, not the config's 5.28): unified shape, exactly one restart, fallbacks back, drill ran, cron job strict given its fallback"
 
 # --- upgrade: one restart, release switched, drill passed
 runs0=$(gateway_runs)
