@@ -835,7 +835,7 @@ body_write(char *ptr, size_t size, size_t nmemb, void *ud)
 /* One GET; returns the HTTP status (0 when nothing answered) and fills
  * body or, when nothing answered, curl's reason. */
 static long
-probe(CURL *curl, const char *url, struct body_buf *body)
+probe(CURL *curl, const char *url, long timeout_ms, struct body_buf *body)
 {
 	long status = 0;
 	CURLcode rc;
@@ -845,8 +845,8 @@ probe(CURL *curl, const char *url, struct body_buf *body)
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 3000L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 1000 ? timeout_ms : 1000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
 	rc = curl_easy_perform(curl);
@@ -901,6 +901,22 @@ child_exited(struct ck_gateway_conf *gw, struct ck_error *err)
 	return 1;
 }
 
+long
+ck_gateway_probe_ready(const struct ck_gateway_conf *gw, int timeout_ms)
+{
+	struct body_buf body;
+	char url[64];
+	long status;
+	CURL *curl = curl_easy_init();
+
+	if (curl == NULL)
+		return 0;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/readyz", ck_gateway_port(gw));
+	status = probe(curl, url, timeout_ms, &body);
+	curl_easy_cleanup(curl);
+	return status;
+}
+
 int
 ck_gateway_wait_ready(struct ck_gateway_conf *gw, int timeout_ms,
 		      long long *waited_ms, struct ck_error *err)
@@ -927,7 +943,7 @@ ck_gateway_wait_ready(struct ck_gateway_conf *gw, int timeout_ms,
 		return -1;
 	}
 	for (;;) {
-		status = probe(curl, url, &body);
+		status = probe(curl, url, 3000L, &body);
 		if (status == 200)
 			break;
 		exited = child_exited(gw, err);

@@ -12,6 +12,11 @@
 #include "clawkeeper/log.h"
 
 #define RING 64 /* start times kept for the start limit (burst <= RING) */
+/* A healthy gateway answers /readyz in milliseconds. */
+#define PROBE_TIMEOUT_MS 1000
+/* A running gateway not ready half of unready_ms (at most this) is
+ * reported (GATEWAY_UNREADY). */
+#define UNREADY_REPORT_MS 10000
 
 enum wstate { W_UNKNOWN, W_UP, W_DOWN, W_CRASH_LOOP };
 
@@ -31,6 +36,12 @@ struct ck_gwwatch {
 	long long next_start_ms;   /* monotonic: the next start not before */
 	long long started_ms;      /* monotonic: the watch's last start */
 	unsigned restarts_exited;  /* starts the watch made after an exit */
+	unsigned restarts_unready; /* ... after it stopped a gateway that did
+				    * not answer /readyz */
+	int stopped_unready;       /* the next start is for that reason */
+	long long ready_base_ms;   /* monotonic: last 200 on /readyz, or the
+				    * last start seen */
+	long long unready_for_ms;  /* running without a 200 that long */
 	unsigned seen_starts;      /* gw->starts after the last check */
 	long long ring[RING];      /* monotonic times of the watch's starts */
 	unsigned ring_n;
@@ -45,6 +56,7 @@ ck_gwwatch_conf_init(struct ck_gwwatch_conf *wc)
 	wc->backoff_max_ms = 60000;
 	wc->burst = 5;
 	wc->burst_window_ms = 300000;
+	wc->unready_ms = 60000;
 }
 
 int
@@ -58,6 +70,7 @@ ck_gwwatch_conf_from_json(struct ck_gwwatch_conf *wc, const json_t *obj,
 		{ "burst", 1, RING, offsetof(struct ck_gwwatch_conf, burst) },
 		{ "burst_window_ms", 1000, 86400000,
 		  offsetof(struct ck_gwwatch_conf, burst_window_ms) },
+		{ "unready_ms", 0, 86400000, offsetof(struct ck_gwwatch_conf, unready_ms) },
 	};
 	const char *k;
 	json_t *v;
@@ -137,9 +150,38 @@ set_state(struct ck_gwwatch *w, enum wstate s, int *changed)
 	}
 }
 
-/* One check; the caller holds the engine and w->lock. */
+/* A running gateway that has not answered /readyz 200 for unready_ms
+ * (counted from its last 200 or its start) hangs: stopped here, and
+ * started again below like one that exited. 1 when it was stopped. */
+static int
+stop_if_hung(struct ck_gwwatch *w, long ready_status, long long now)
+{
+	struct ck_error err;
+
+	if (ready_status == 200 || ready_status < 0) {
+		if (ready_status == 200)
+			w->ready_base_ms = now;
+		w->unready_for_ms = 0;
+		return 0;
+	}
+	w->unready_for_ms = now - w->ready_base_ms;
+	if (w->conf.unready_ms <= 0 || w->unready_for_ms < w->conf.unready_ms)
+		return 0;
+	ck_log_error("gateway watch: the gateway (pid %ld) has not answered /readyz with "
+		     "200 for %lld ms (last: %s); stopping it to start it again",
+		     (long)w->gw->pid, w->unready_for_ms,
+		     ready_status ? "an error status" : "no answer");
+	if (ck_gateway_stop(w->gw, &err) < 0)
+		ck_log_warn("gateway watch: stopping the hung gateway: %s", err.msg);
+	w->stopped_unready = 1;
+	w->unready_for_ms = 0;
+	return 1;
+}
+
+/* One check; the caller holds the engine and w->lock. ready_status: what
+ * /readyz answered just before (-1: not asked). */
 static void
-check(struct ck_gwwatch *w, int *started, int *changed)
+check(struct ck_gwwatch *w, long ready_status, int *started, int *changed)
 {
 	long long now = ck_clock_mono_ms();
 	struct ck_error err;
@@ -150,10 +192,12 @@ check(struct ck_gwwatch *w, int *started, int *changed)
 		w->seen_starts = w->gw->starts;
 		w->failures = 0;
 		w->ring_n = 0;
+		w->ready_base_ms = now;
+		ready_status = -1; /* asked of the one before */
 		if (w->state == W_CRASH_LOOP)
 			set_state(w, W_UNKNOWN, changed);
 	}
-	if (ck_gateway_running(w->gw) == 1) {
+	if (ck_gateway_running(w->gw) == 1 && !stop_if_hung(w, ready_status, now)) {
 		if (w->state != W_UP)
 			ck_log_info("gateway watch: the gateway (pid %ld) is running",
 				    (long)w->gw->pid);
@@ -193,7 +237,12 @@ check(struct ck_gwwatch *w, int *started, int *changed)
 		return;
 	}
 	w->seen_starts = w->gw->starts;
-	w->restarts_exited++;
+	if (w->stopped_unready)
+		w->restarts_unready++;
+	else
+		w->restarts_exited++;
+	w->stopped_unready = 0;
+	w->ready_base_ms = now;
 	w->pid = (long)w->gw->pid;
 	*started = 1;
 	/* up or down again on the next tick: a start is not yet a run */
@@ -209,15 +258,27 @@ watch_main(void *arg)
 	while (!w->stop) {
 		struct timespec until;
 		int started = 0, changed = 0;
+		long ready;
 
 		ck_clock_after(CLOCK_REALTIME, w->conf.interval_ms, &until);
 		pthread_cond_timedwait(&w->wake, &w->lock, &until);
 		if (w->stop)
 			break;
+		/* Asked without holding the engine (an answer may take 3 s);
+		 * a start in between makes check() drop the answer. */
+		if (w->conf.unready_ms > 0 && w->state == W_UP) {
+			pthread_mutex_unlock(&w->lock);
+			ready = ck_gateway_probe_ready(w->gw, PROBE_TIMEOUT_MS);
+			pthread_mutex_lock(&w->lock);
+			if (w->stop)
+				break;
+		} else {
+			ready = -1;
+		}
 		/* An operation owns the gateway while it runs. */
 		if (ck_opengine_hold(w->eng) != 0)
 			continue;
-		check(w, &started, &changed);
+		check(w, ready, &started, &changed);
 		ck_opengine_release(w->eng);
 		pthread_mutex_unlock(&w->lock);
 		if (started && w->conf.after_start != NULL)
@@ -245,6 +306,7 @@ ck_gwwatch_start(struct ck_opengine *eng, struct ck_gateway_conf *gw,
 	w->conf = *wc;
 	w->seen_starts = gw->starts;
 	w->since_ms = ck_clock_now_ms();
+	w->ready_base_ms = ck_clock_mono_ms();
 	w->pid = (long)gw->pid;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
@@ -281,12 +343,15 @@ ck_gwwatch_status(struct ck_gwwatch *w)
 
 	pthread_mutex_lock(&w->lock);
 	wait = w->state == W_DOWN ? w->next_start_ms - ck_clock_mono_ms() : 0;
-	st = json_pack("{s:s, s:I, s:I, s:i, s:{s:i}, s:i, s:I}",
+	st = json_pack("{s:s, s:I, s:I, s:i, s:{s:i, s:i}, s:i, s:I, s:I, s:i}",
 		       "state", state_name(w->state), "pid", (json_int_t)w->pid,
 		       "since_ms", (json_int_t)w->since_ms, "last_exit", w->last_exit,
 		       "restarts", "exited", (int)w->restarts_exited,
+		       "unready", (int)w->restarts_unready,
 		       "failures_in_a_row", (int)w->failures,
-		       "next_start_in_ms", (json_int_t)(wait > 0 ? wait : 0));
+		       "next_start_in_ms", (json_int_t)(wait > 0 ? wait : 0),
+		       "unready_for_ms", (json_int_t)w->unready_for_ms,
+		       "unready_ms", w->conf.unready_ms);
 	pthread_mutex_unlock(&w->lock);
 	return st;
 }
@@ -296,6 +361,8 @@ ck_gwwatch_findings(const json_t *status, json_t *findings)
 {
 	const char *state = json_string_value(json_object_get(status, "state"));
 	long long exit_status = json_integer_value(json_object_get(status, "last_exit"));
+	long long unready_for = json_integer_value(json_object_get(status, "unready_for_ms"));
+	long long limit = json_integer_value(json_object_get(status, "unready_ms"));
 
 	if (state == NULL)
 		return;
@@ -306,6 +373,14 @@ ck_gwwatch_findings(const json_t *status, json_t *findings)
 			       "it again in %lld ms", exit_status,
 			       (long long)json_integer_value(json_object_get(status,
 									 "next_start_in_ms")));
+	else if (strcmp(state, "up") == 0 && unready_for > 0 &&
+		 unready_for >= (limit > 0 && limit / 2 < UNREADY_REPORT_MS ? limit / 2
+									   : UNREADY_REPORT_MS))
+		ck_finding_add(findings, "GATEWAY_UNREADY", CK_SEV_WARNING, "gateway",
+			       "the agent stops and starts it once gateway.watch.unready_ms "
+			       "passes; see the gateway's log",
+			       "the gateway runs but has not answered /readyz with 200 for "
+			       "%lld ms", unready_for);
 	else if (strcmp(state, "crash_loop") == 0)
 		ck_finding_add(findings, "GATEWAY_CRASH_LOOP", CK_SEV_CRITICAL, "gateway",
 			       "read the gateway's log; POST /v1/regenerate starts it again "

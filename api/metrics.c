@@ -311,10 +311,13 @@ render_gateway(FILE *f, const json_t *health)
 	    "clawkeeper_gateway_crash_loop %d\n"
 	    "# HELP clawkeeper_gateway_restarts_total Starts the agent's watch made, by "
 	    "reason.\n# TYPE clawkeeper_gateway_restarts_total counter\n"
-	    "clawkeeper_gateway_restarts_total{reason=\"exited\"} %lld\n",
+	    "clawkeeper_gateway_restarts_total{reason=\"exited\"} %lld\n"
+	    "clawkeeper_gateway_restarts_total{reason=\"unready\"} %lld\n",
 	    strcmp(state, "up") == 0, strcmp(state, "crash_loop") == 0,
 	    (long long)json_integer_value(json_object_get(json_object_get(g, "restarts"),
-							  "exited")));
+							  "exited")),
+	    (long long)json_integer_value(json_object_get(json_object_get(g, "restarts"),
+							  "unready")));
 }
 
 char *

@@ -121,6 +121,10 @@ unsigned ck_gateway_port(const struct ck_gateway_conf *gw);
 int ck_gateway_wait_ready(struct ck_gateway_conf *gw, int timeout_ms,
 			  long long *waited_ms, struct ck_error *err);
 
+/* One GET /readyz answered within timeout_ms: the HTTP status, 0 when
+ * nothing answered in time. */
+long ck_gateway_probe_ready(const struct ck_gateway_conf *gw, int timeout_ms);
+
 /* `openclaw --version` -> "2026.9.6" (and "eb377ac" when sha != NULL). */
 int ck_gateway_version(const struct ck_gateway_conf *gw, char *ver, size_t ver_len,
 		       char *sha, size_t sha_len, struct ck_error *err);

@@ -1,5 +1,6 @@
 /* The gateway watch: between operations, the agent looks after the
  * supervised gateway it started. A gateway that exits is started again
+ * (and one that stops answering /readyz, stopped first) is started again
  * after a delay that doubles with each failure in a row (backoff_ms up to
  * backoff_max_ms); when `burst` starts fall within `burst_window_ms` it is
  * a crash loop (systemd's StartLimitBurst / StartLimitIntervalSec): the
@@ -25,6 +26,10 @@ struct ck_gwwatch_conf {
 	int backoff_max_ms;     /* the doubling stops here; default 60000 */
 	int burst;              /* start limit: this many starts ...; default 5 */
 	int burst_window_ms;    /* ... within this window; default 300000 */
+	/* A running gateway without a 200 on /readyz for this long (from
+	 * its last 200 or its start) is stopped and started again like one
+	 * that exited; 0: not asked. default 60000 */
+	int unready_ms;
 	/* Called (from the watch thread) after each start it made, and when
 	 * the state changed; either may be NULL. */
 	void (*after_start)(void *ud);
@@ -37,7 +42,8 @@ struct ck_gwwatch;
 /* Fills the defaults. */
 void ck_gwwatch_conf_init(struct ck_gwwatch_conf *wc);
 /* Reads the agent config's "watch" object (NULL: defaults) into wc:
- * {"interval_ms","backoff_ms","backoff_max_ms","burst","burst_window_ms"}.
+ * {"interval_ms","backoff_ms","backoff_max_ms","burst","burst_window_ms",
+ * "unready_ms"}.
  * Unknown keys and values out of range are refused, naming the key. */
 int ck_gwwatch_conf_from_json(struct ck_gwwatch_conf *wc, const json_t *obj,
 			      struct ck_error *err);
@@ -47,11 +53,13 @@ struct ck_gwwatch *ck_gwwatch_start(struct ck_opengine *eng, struct ck_gateway_c
 /* Stops the thread (at most one check long) and frees. NULL is fine. */
 void ck_gwwatch_stop(struct ck_gwwatch *w);
 /* {"state": "up"|"down"|"crash_loop"|"starting", "pid", "since_ms",
- *  "last_exit", "restarts": {"exited": n}, "failures_in_a_row",
- *  "next_start_in_ms"} — a new object. */
+ *  "last_exit", "restarts": {"exited": n, "unready": n},
+ *  "failures_in_a_row", "next_start_in_ms", "unready_for_ms",
+ *  "unready_ms"} — a new object. */
 json_t *ck_gwwatch_status(struct ck_gwwatch *w);
-/* Appends GATEWAY_DOWN / GATEWAY_CRASH_LOOP (critical) to findings from
- * a status object as ck_gwwatch_status returns it. */
+/* Appends GATEWAY_DOWN / GATEWAY_CRASH_LOOP (critical) or GATEWAY_UNREADY
+ * (warning: running, no 200 on /readyz for half of unready_ms, at most
+ * 10 s) to findings from a status object as ck_gwwatch_status returns it. */
 void ck_gwwatch_findings(const json_t *status, json_t *findings);
 
 #endif

@@ -88,8 +88,9 @@ cat >"$T/agent.json" <<JSON
                  "min_free_mb": 1, "ready_timeout_ms": 15000, "settle_ms": 1000,
                  "stop_grace_ms": 2000},
   "gateway": {"driver": "supervise",
+              "stop_timeout_ms": 2000,
               "watch": {"interval_ms": 200, "backoff_ms": 300, "backoff_max_ms": 1200,
-                        "burst": 3, "burst_window_ms": 60000}}
+                        "burst": 3, "burst_window_ms": 60000, "unready_ms": 4000}}
 }
 JSON
 chmod 600 "$T/agent.json"

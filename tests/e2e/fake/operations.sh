@@ -295,6 +295,39 @@ for _ in $(seq 1 50); do [ "$(health | jq -r .gateway.state)" = up ] && break; s
 [ "$(health | jq -r .gateway.state)" = up ] || fail "after a crash loop, regenerate did not reset the watch: $(health | jq -c .gateway)"
 pass "watch: an operation (regenerate) starts the gateway again and resets the start limit"
 
+# --- a gateway that stops answering /readyz (SIGSTOP: its port still
+# takes connections, nothing answers) is stopped and started again once
+# gateway.watch.unready_ms (4 s) has passed without a 200; from half of
+# it on, health says GATEWAY_UNREADY
+hung=$(cut -d' ' -f1 "$T/work/gateway.pid")
+t0=$(date +%s%N)
+kill -STOP "$hung"
+seen=""
+for _ in $(seq 1 100); do
+	h=$(health)
+	seen=$(jq -r '.findings[] | select(.code == "GATEWAY_UNREADY" and .severity == "warning") | .message' <<<"$h")
+	[ -n "$seen" ] || [ "$(jq -r .gateway.restarts.unready <<<"$h")" = 1 ] && break
+	sleep 0.1
+done
+[ -n "$seen" ] || fail "watch: no GATEWAY_UNREADY while $hung did not answer: $(jq -c '{gateway, f: [.findings[].code]}' <<<"$h")"
+for _ in $(seq 1 150); do
+	h=$(health)
+	[ "$(jq -r .gateway.restarts.unready <<<"$h")" = 1 ] && [ "$(jq -r .gateway.state <<<"$h")" = up ] && break
+	sleep 0.2
+done
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+new_gw=$(cut -d' ' -f1 "$T/work/gateway.pid")
+jq -e '.gateway.restarts.unready == 1 and .gateway.state == "up"' <<<"$h" >/dev/null \
+	|| fail "watch: a hung gateway was not started again: $(jq -c .gateway <<<"$h")"
+[ "$new_gw" != "$hung" ] && ! kill -0 "$hung" 2>/dev/null \
+	|| fail "watch: hung gateway $hung still there (now $new_gw)"
+[ "$took" -ge 4000 ] || fail "watch: restarted after $took ms, before unready_ms (4000)"
+grep -q "has not answered /readyz with 200 for" "$T/serve.log" || fail "watch: the log does not say why it stopped $hung"
+m=$(call GET /metrics)
+grep -qx 'clawkeeper_gateway_restarts_total{reason="unready"} 1' <<<"$m" \
+	|| fail "watch: unready restart not in /metrics: $(grep gateway_ <<<"$m")"
+pass "watch: a gateway that stopped answering /readyz ($hung, SIGSTOP) was reported ($seen), stopped and started again ($new_gw) after $took ms; restarts{unready} 1 in /metrics"
+
 # --- a gateway that dies right after its first good /readyz fails the
 # verify (operations.settle_ms), not a succeeded operation with no gateway
 before=$(sha)
