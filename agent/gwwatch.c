@@ -57,6 +57,7 @@ ck_gwwatch_conf_init(struct ck_gwwatch_conf *wc)
 	wc->burst = 5;
 	wc->burst_window_ms = 300000;
 	wc->unready_ms = 60000;
+	wc->rollback_window_ms = 600000;
 }
 
 int
@@ -71,6 +72,8 @@ ck_gwwatch_conf_from_json(struct ck_gwwatch_conf *wc, const json_t *obj,
 		{ "burst_window_ms", 1000, 86400000,
 		  offsetof(struct ck_gwwatch_conf, burst_window_ms) },
 		{ "unready_ms", 0, 86400000, offsetof(struct ck_gwwatch_conf, unready_ms) },
+		{ "rollback_window_ms", 0, 86400000,
+		  offsetof(struct ck_gwwatch_conf, rollback_window_ms) },
 	};
 	const char *k;
 	json_t *v;
@@ -181,7 +184,7 @@ stop_if_hung(struct ck_gwwatch *w, long ready_status, long long now)
 /* One check; the caller holds the engine and w->lock. ready_status: what
  * /readyz answered just before (-1: not asked). */
 static void
-check(struct ck_gwwatch *w, long ready_status, int *started, int *changed)
+check(struct ck_gwwatch *w, long ready_status, int *started, int *changed, int *looped)
 {
 	long long now = ck_clock_mono_ms();
 	struct ck_error err;
@@ -225,6 +228,7 @@ check(struct ck_gwwatch *w, long ready_status, int *started, int *changed)
 			     "crash loop; not starting it again until an operation or an agent "
 			     "restart does", w->ring_n, w->conf.burst_window_ms / 1000);
 		set_state(w, W_CRASH_LOOP, changed);
+		*looped = 1;
 		return;
 	}
 	w->ring[w->ring_n++] = now;
@@ -249,6 +253,28 @@ check(struct ck_gwwatch *w, long ready_status, int *started, int *changed)
 	set_state(w, W_UNKNOWN, changed);
 }
 
+/* A crash loop soon after an operation's cutover is that operation's
+ * doing: it is rolled back once (the engine is held, w->lock is not). */
+static void
+revert(struct ck_gwwatch *w)
+{
+	char id[64];
+	struct ck_error err;
+	int rc;
+
+	rc = ck_opengine_revert_recent(w->eng, w->conf.rollback_window_ms,
+				       "the gateway crash-looped after this operation's "
+				       "cutover; rolled back by the gateway watch",
+				       id, sizeof(id), &err);
+	if (rc > 0)
+		ck_log_warn("gateway watch: the crash loop came within %d s of operation "
+			    "%s; rolled it back, the gateway runs the state from before it",
+			    w->conf.rollback_window_ms / 1000, id);
+	else if (rc < 0)
+		ck_log_error("gateway watch: rolling back operation %s after the crash "
+			     "loop: %s", id, err.msg);
+}
+
 static void *
 watch_main(void *arg)
 {
@@ -257,7 +283,7 @@ watch_main(void *arg)
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		struct timespec until;
-		int started = 0, changed = 0;
+		int started = 0, changed = 0, looped = 0;
 		long ready;
 
 		ck_clock_after(CLOCK_REALTIME, w->conf.interval_ms, &until);
@@ -278,9 +304,11 @@ watch_main(void *arg)
 		/* An operation owns the gateway while it runs. */
 		if (ck_opengine_hold(w->eng) != 0)
 			continue;
-		check(w, ready, &started, &changed);
-		ck_opengine_release(w->eng);
+		check(w, ready, &started, &changed, &looped);
 		pthread_mutex_unlock(&w->lock);
+		if (looped)
+			revert(w);
+		ck_opengine_release(w->eng);
 		if (started && w->conf.after_start != NULL)
 			w->conf.after_start(w->conf.ud);
 		if (changed && w->conf.changed != NULL)

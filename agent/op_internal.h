@@ -21,6 +21,10 @@ struct ck_opengine {
 	 * again before any new operation starts (guarded by lock). */
 	json_t *unwritten;
 	char running[CK_OP_ID_MAX + 1];
+	/* The last operation that ended succeeded, and when (monotonic), for
+	 * ck_opengine_revert_recent (guarded by lock). */
+	char last_ok[CK_OP_ID_MAX + 1];
+	long long last_ok_mono_ms;
 };
 
 enum op_kind { OP_REGENERATE, OP_UPGRADE, OP_IMPORT };

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -664,14 +665,25 @@ ck_op_upgrade_put_back(struct run *r, struct ck_error *err)
 		const char *want, *live;
 		char sum[CK_SHA256_HEX_LEN];
 
+		const char *kept;
+		struct stat kst;
+		int was_kept;
+
 		t = json_array_get(trees, n - 1);
 		live = json_string_value(json_object_get(t, "live"));
 		want = json_string_value(json_object_get(t, "sha256"));
-		if (ck_tree_put_back(live, json_string_value(json_object_get(t, "kept")),
-				     json_string_value(json_object_get(t, "aside")), err) < 0)
+		kept = json_string_value(json_object_get(t, "kept"));
+		was_kept = kept != NULL && lstat(kept, &kst) == 0;
+		if (ck_tree_put_back(live, kept, json_string_value(json_object_get(t, "aside")),
+				     err) < 0)
 			return -1;
 		if (want == NULL)
 			continue; /* never set aside */
+		/* Back and verified by an earlier run of this rollback, whose
+		 * start may have let the old gateway write to it since: not
+		 * held to the old sums again. */
+		if (!was_kept && json_is_true(json_object_get(t, "verified")))
+			continue;
 		if (tree_sum(live, sum, err) < 0)
 			return -1;
 		if (strcmp(sum, want) != 0) {

@@ -945,12 +945,92 @@ run_steps(struct run *r)
 	ck_op_journal(r);
 }
 
+static void run_free(struct run *r);
+static struct run *run_new(struct ck_opengine *eng, const char *kind, json_t *op,
+			   const json_t *params, struct ck_error *err);
+
 static void
 run_operation(struct run *r)
 {
+	struct ck_opengine *eng = r->eng;
+	const char *state;
+
 	run_steps(r);
 	journal_final(r);
 	clear_staging(r);
+	state = json_string_value(json_object_get(r->op, "state"));
+	pthread_mutex_lock(&eng->lock);
+	if (state != NULL && strcmp(state, "succeeded") == 0) {
+		snprintf(eng->last_ok, sizeof(eng->last_ok), "%s",
+			 json_string_value(json_object_get(r->op, "id")));
+		eng->last_ok_mono_ms = ck_clock_mono_ms();
+	} else {
+		eng->last_ok[0] = '\0'; /* the state before it is the one to keep */
+	}
+	pthread_mutex_unlock(&eng->lock);
+}
+
+/* Puts back the state from before the last succeeded operation (its
+ * rollback, as if its verify had failed) when it ended within_ms ago; once
+ * per operation. The caller holds the engine (ck_opengine_hold). The record
+ * says "auto_rollback" with the reason, so a restarted agent finishes the
+ * rollback rather than settling it as verified. */
+int
+ck_opengine_revert_recent(struct ck_opengine *eng, long long within_ms, const char *why,
+			  char *id, size_t id_len, struct ck_error *err)
+{
+	const char *kind, *state;
+	json_t *op, *rb;
+	struct run *r;
+	int ok;
+
+	pthread_mutex_lock(&eng->lock);
+	if (eng->last_ok[0] == '\0' || within_ms <= 0 ||
+	    ck_clock_mono_ms() - eng->last_ok_mono_ms > within_ms) {
+		pthread_mutex_unlock(&eng->lock);
+		return 0;
+	}
+	snprintf(id, id_len, "%s", eng->last_ok);
+	eng->last_ok[0] = '\0';
+	/* From here the hold is that operation running again: a submit gets
+	 * 409 naming it rather than waiting out the rollback. */
+	snprintf(eng->running, sizeof(eng->running), "%s", id);
+	eng->held = 0;
+	pthread_cond_broadcast(&eng->idle);
+	pthread_mutex_unlock(&eng->lock);
+	if ((op = ck_op_read(eng->conf->journal_dir, id, err)) == NULL)
+		return -1;
+	kind = json_string_value(json_object_get(op, "kind"));
+	state = json_string_value(json_object_get(op, "state"));
+	if (state == NULL || strcmp(state, "succeeded") != 0) {
+		json_decref(op);
+		return 0;
+	}
+	r = run_new(eng, kind ? kind : "regenerate", op, json_object_get(op, "params"), err);
+	json_decref(op);
+	if (r == NULL)
+		return -1;
+	rb = json_object_get(r->op, "rollback");
+	free(r->snap_dir);
+	r->snap_dir = strdup(json_string_value(json_object_get(rb, "snapshot")) ?
+			     json_string_value(json_object_get(rb, "snapshot")) : "");
+	if (json_string_value(json_object_get(rb, "release")) != NULL)
+		r->from_release = strdup(json_string_value(json_object_get(rb, "release")));
+	json_object_set_new(r->op, "auto_rollback", json_string(why));
+	set_state(r, "running");
+	if (ck_op_journal(r) < 0) {
+		ck_error_set(err, "operation %s: cannot record the rollback in the journal", id);
+		run_free(r);
+		return -1;
+	}
+	rollback(r, why);
+	ok = strcmp(json_string_value(json_object_get(r->op, "state")), "rolled_back") == 0;
+	if (!ok)
+		ck_error_set(err, "operation %s: %s", id, json_string_value(json_object_get(
+			json_object_get(r->op, "result"), "rollback_error")));
+	journal_final(r);
+	run_free(r);
+	return ok ? 1 : -1;
 }
 
 /* ---- engine ---- */
@@ -1383,7 +1463,8 @@ recover_one(struct ck_opengine *eng, json_t *op)
 		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 0, "message",
 			"the agent stopped before the live instance was changed; nothing was changed"));
 		ck_op_journal(r);
-	} else if (verify != NULL && strcmp(verify, "done") == 0 &&
+	} else if (json_object_get(op, "auto_rollback") == NULL &&
+		   verify != NULL && strcmp(verify, "done") == 0 &&
 		   (drill == NULL || strcmp(drill, "done") == 0)) {
 		set_state(r, "succeeded");
 		json_object_set_new(r->op, "result", json_pack("{s:b, s:s}", "ok", 1, "message",
@@ -1395,7 +1476,9 @@ recover_one(struct ck_opengine *eng, json_t *op)
 				     json_string_value(json_object_get(rb, "snapshot")) : "");
 		if (json_string_value(json_object_get(rb, "release")) != NULL)
 			r->from_release = strdup(json_string_value(json_object_get(rb, "release")));
-		rollback(r, "the agent stopped during the operation; rolled back on restart");
+		rollback(r, json_object_get(op, "auto_rollback") != NULL ?
+			 json_string_value(json_object_get(op, "auto_rollback")) :
+			 "the agent stopped during the operation; rolled back on restart");
 	}
 	journal_final(r);
 	clear_staging(r);

@@ -30,6 +30,10 @@ struct ck_gwwatch_conf {
 	 * its last 200 or its start) is stopped and started again like one
 	 * that exited; 0: not asked. default 60000 */
 	int unready_ms;
+	/* A crash loop within this long after an operation succeeded rolls
+	 * that operation back, once (ck_opengine_revert_recent); 0: never.
+	 * default 600000 */
+	int rollback_window_ms;
 	/* Called (from the watch thread) after each start it made, and when
 	 * the state changed; either may be NULL. */
 	void (*after_start)(void *ud);
@@ -43,7 +47,7 @@ struct ck_gwwatch;
 void ck_gwwatch_conf_init(struct ck_gwwatch_conf *wc);
 /* Reads the agent config's "watch" object (NULL: defaults) into wc:
  * {"interval_ms","backoff_ms","backoff_max_ms","burst","burst_window_ms",
- * "unready_ms"}.
+ * "unready_ms","rollback_window_ms"}.
  * Unknown keys and values out of range are refused, naming the key. */
 int ck_gwwatch_conf_from_json(struct ck_gwwatch_conf *wc, const json_t *obj,
 			      struct ck_error *err);

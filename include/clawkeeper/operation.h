@@ -80,4 +80,14 @@ const char *ck_opengine_running(struct ck_opengine *eng, char *buf, size_t n);
 int ck_opengine_hold(struct ck_opengine *eng);
 void ck_opengine_release(struct ck_opengine *eng);
 
+/* The gateway watch's answer to a crash loop right after a cutover: rolls
+ * the last operation back (its recorded rollback: trees or snapshot put
+ * back, release switched back, one start, verify) when it succeeded less
+ * than within_ms ago, once per operation. The caller holds the engine
+ * (ck_opengine_hold). 1 rolled back (its id in id), 0 nothing to roll back,
+ * -1 the rollback failed (err). */
+int ck_opengine_revert_recent(struct ck_opengine *eng, long long within_ms,
+			      const char *why, char *id, size_t id_len,
+			      struct ck_error *err);
+
 #endif

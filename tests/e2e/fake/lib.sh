@@ -61,6 +61,9 @@ release 2026.6.1; release 2026.9.6; release 2026.10.2
 release 2026.10.1 "FAKE_OPENCLAW_GATEWAY_FAIL=1"
 # boots on a copy (the rehearsal), refuses the live state (the cutover)
 release 2026.10.3 "FAKE_OPENCLAW_FAIL_ON_STATE=$S"
+# passes verify, then every one of its gateways exits 2.5 s after it is
+# first ready: a crash loop right after the cutover
+release 2026.10.4 "FAKE_OPENCLAW_DIE_AFTER_READY_MS=2500"
 ln -s 2026.6.1 "$T/releases/current"
 
 # The install command template's stand-in for npm: lays out a release.

@@ -131,6 +131,26 @@ grep -qx 2026.11.2 "$T/installs.log" || fail "the install command did not run fo
 [ "$(readlink "$T/releases/current")" = 2026.11.2 ] || fail "install upgrade: current -> $(readlink "$T/releases/current")"
 pass "release from the install command template: upgraded to 2026.11.2"
 
+# crashed_upgrade STEP BODY: an agent that dies at STEP's hook runs the
+# upgrade BODY; prints the operation id once that agent is gone.
+crashed_upgrade() {
+	local pid id
+	CK_TEST_CRASH_AT=$1 start_serve || fail "$1: serve did not start"
+	pid=$SERVE_PID
+	id=$(call --data "$2" -H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
+	await_hook_death "$pid" "$1: the agent"
+	SERVE_PID=""
+	echo "$id"
+}
+# await_hook_death PID WHO: PID ends by the crash hook's SIGKILL (60 s at most).
+await_hook_death() {
+	local rc=0
+	for _ in $(seq 1 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$1" 2>/dev/null && fail "$2 did not die at the hook"
+	wait "$1" 2>/dev/null || rc=$?
+	[ "$rc" = 137 ] || fail "$2 exited $rc, not by the hook's SIGKILL"
+}
+
 # --- crash at every step boundary: the next agent settles the operation
 # Each step's outcome is pinned (docs/api.md): before "stop" nothing live
 # was touched (failed), from "stop" on a rollback (an unfinished drill has
@@ -144,14 +164,7 @@ for step in preflight snapshot stage rehearse stop set_aside migrate generate va
 	cur=$(readlink "$T/releases/current")
 	target=2026.10.2; [ "$cur" = 2026.10.2 ] && target=2026.9.6
 	old_sha=$(sha)
-	CK_TEST_CRASH_AT=$step start_serve || fail "$step: serve did not start"
-	crash_pid=$SERVE_PID
-	id=$(call --data "{\"target_version\":\"$target\",\"allow_downgrade\":true}" \
-		-H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
-	for _ in $(seq 1 300); do kill -0 "$crash_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$crash_pid" 2>/dev/null && fail "$step: the agent did not die at the hook"
-	wait "$crash_pid" 2>/dev/null || true
-	SERVE_PID=""
+	id=$(crashed_upgrade "$step" "{\"target_version\":\"$target\",\"allow_downgrade\":true}")
 	start_serve || fail "$step: the agent did not come back"
 	rec=$(wait_op "$id")
 	state=$(jq -r .state <<<"$rec"); now=$(readlink "$T/releases/current")
@@ -167,6 +180,30 @@ for step in preflight snapshot stage rehearse stop set_aside migrate generate va
 	call GET /v1/agent >/dev/null || fail "$step: agent not answering"
 	pass "killed at '$step': next start settled it as $state; one release current ($now), files $( [ "$(sha)" = "$old_sha" ] && echo old || echo new)"
 done
+
+# --- killed inside the rollback, then again inside the recovery that
+# redoes it (the same hook on the next agent): every rollback step can run
+# again from the start; a third agent settles it rolled_back, with the
+# release and every file under the state dir as before
+for step in rollback_restore rollback_start rollback_verify; do
+	stop_serve
+	cur=$(readlink "$T/releases/current"); old_tree=$(tree_sha)
+	id=$(crashed_upgrade "$step" '{"target_version":"2026.10.3","allow_downgrade":true}')
+	CK_TEST_CRASH_AT=$step "$BIN" serve --config "$T/agent.json" >>"$T/serve.log" 2>&1 &
+	await_hook_death $! "$step: the recovering agent"
+	grep -q "operation $id was running when the agent stopped" "$T/serve.log" \
+		|| fail "$step: the second agent did not start recovering $id"
+	start_serve || fail "$step: the third agent did not come back"
+	rec=$(wait_op "$id")
+	[ "$(jq -r .state <<<"$rec")" = rolled_back ] || fail "$step twice: $(jq -c '{state,result}' <<<"$rec")"
+	[ "$(readlink "$T/releases/current")" = "$cur" ] || fail "$step twice: current -> $(readlink "$T/releases/current"), was $cur"
+	[ "$(tree_sha)" = "$old_tree" ] || fail "$step twice: files under the state dir changed"
+	pass "killed at '$step' of a rollback and again at '$step' of the recovery redoing it: the third agent settled it rolled_back; release $cur, every file as before"
+done
+id=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "after the rollback kills, regenerate: $(jq -c '{state,result}' <<<"$rec")"
+pass "after the kills inside rollback and recovery, the next operation is accepted and succeeds"
 stop_serve
 [ ! -e "$T/work/gateway.pid" ] || fail "a clean stop left work/gateway.pid"
 # --- SIGTERM during an operation: the agent stops within its grace
@@ -340,6 +377,29 @@ jq -e '.steps[] | select(.name == "verify") | .state == "failed" and (.message |
 [ "$(sha)" = "$before" ] || fail "dies after ready: the files were not restored"
 kill -0 "$(cut -d' ' -f1 "$T/work/gateway.pid")" || fail "dies after ready: no gateway after the rollback"
 pass "a gateway that exits 300 ms after its first good /readyz fails verify (settle 1000 ms): rolled back, files restored, the old one runs"
+
+# --- a crash loop soon after a cutover (gateway.watch.rollback_window_ms,
+# default 10 min) rolls that operation back, once: the release and every
+# file as before it, the old gateway running
+cur=$(readlink "$T/releases/current"); before=$(tree_sha)
+id=$(call --data '{"target_version":"2026.10.4","allow_downgrade":true,"drill":false}' \
+	-H 'Content-Type: application/json' POST /v1/upgrades | jq -r .id)
+rec=$(wait_op "$id")
+[ "$(jq -r .state <<<"$rec")" = succeeded ] || fail "crash loop after cutover: the upgrade itself: $(jq -c '{state,result}' <<<"$rec")"
+for _ in $(seq 1 400); do
+	rec=$(call GET "/v1/operations/$id")
+	[ "$(jq -r .state <<<"$rec")" = rolled_back ] && break
+	sleep 0.2
+done
+jq -e '.state == "rolled_back" and (.auto_rollback | test("crash-looped after this operation")) and
+	([.steps[] | select(.name | startswith("rollback_")) | .state] == ["done", "done", "done"])' <<<"$rec" >/dev/null \
+	|| fail "crash loop after cutover: not rolled back: $(jq -c '{state, auto_rollback, result, steps: [.steps[] | {name, state}]}' <<<"$rec")"
+[ "$(readlink "$T/releases/current")" = "$cur" ] || fail "crash loop after cutover: current -> $(readlink "$T/releases/current"), was $cur"
+[ "$(tree_sha)" = "$before" ] || fail "crash loop after cutover: files under the state dir differ from before the upgrade"
+for _ in $(seq 1 50); do [ "$(health | jq -r .gateway.state)" = up ] && break; sleep 0.2; done
+[ "$(health | jq -r .gateway.state)" = up ] || fail "crash loop after cutover: no gateway after the rollback: $(health | jq -c .gateway)"
+grep -q "rolled it back, the gateway runs the state from before it" "$T/serve.log" || fail "crash loop after cutover: the log does not say it"
+pass "a gateway crash-looping right after a cutover (2026.10.4): the watch rolled that upgrade back once; release $cur, every file as before, the old gateway up"
 stop_serve
 
 # --- a journal that cannot be written (a full disk; the test build's hook
