@@ -148,6 +148,29 @@ crash_hook(const char *step)
 #endif
 }
 
+/* Test builds: the journal disk fills up the first time this step starts
+ * (CK_TEST_JOURNAL_FAIL_AT names it): the fail file of ck_op_journal's
+ * hook appears, and the test frees the disk by removing it. Only run by
+ * the operation worker, one at a time. */
+static void
+journal_fill_hook(const char *step)
+{
+#ifdef CK_TEST_HOOKS
+	static int fired; /* once: the next operation finds the disk freed */
+	const char *at = getenv("CK_TEST_JOURNAL_FAIL_AT");
+	const char *file = getenv("CK_TEST_JOURNAL_FAIL_FILE");
+	FILE *f;
+
+	if (!fired && at != NULL && file != NULL && strcmp(at, step) == 0 &&
+	    (f = fopen(file, "w")) != NULL) {
+		fired = 1;
+		fclose(f);
+	}
+#else
+	(void)step;
+#endif
+}
+
 typedef int (*step_fn)(struct run *r, struct ck_error *err);
 
 static void use_current_release(struct run *r);
@@ -158,6 +181,7 @@ run_step(struct run *r, const char *name, step_fn fn, struct ck_error *err)
 	int rc;
 
 	ck_op_step_set(r->op, name, "running", NULL, ck_clock_now_ms());
+	journal_fill_hook(name);
 	/* Durable before it starts: a restarted agent knows how far we got. */
 	if (ck_op_journal(r) < 0) {
 		ck_error_set(err, "%s: cannot record the step in the journal", name);

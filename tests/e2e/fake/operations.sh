@@ -440,6 +440,43 @@ stop_serve; start_serve || fail "serve did not restart"
 	|| fail "journal: a restart rolled back over the newer work"
 pass "journal full during verify: $id stopped (rollback could not be recorded), new operations 503 until its end was written; then $id2 succeeded and a restart rolled nothing back"
 
+# --- the journal disk fills up as each step of a regenerate starts: the
+# operation stops there and its end waits; new operations get 503 until
+# the disk is free; then the end is written first (failed or rolled back,
+# never running), before the live instance changed the files are as they
+# were, the next operation succeeds and a restart changes nothing
+stop_serve
+for step in preflight snapshot generate validate stop locks switch start verify drill; do
+	rm -f "$T/journal-full"
+	before=$(sha)
+	CK_TEST_JOURNAL_FAIL_AT=$step start_serve || fail "journal full at $step: serve did not start"
+	id=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+	code=""
+	for _ in $(seq 1 300); do
+		code=$(status_of POST /v1/regenerate '{}')
+		[ "$code" = 503 ] && break
+		sleep 0.1
+	done
+	[ "$code" = 503 ] || fail "journal full at $step: a new operation got $code, want 503"
+	[ -e "$T/journal-full" ] || fail "journal full at $step: the hook did not fire"
+	case $step in preflight | snapshot | generate | validate)
+		[ "$(sha)" = "$before" ] || fail "journal full at $step: the live files changed before the stop" ;;
+	esac
+	rm -f "$T/journal-full"
+	id2=$(call --data '{"drill":false}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
+	st=$(jq -r .state "$T/journal/$id.json")
+	case "$st" in failed | rolled_back) ;; *) fail "journal full at $step: its end on disk is $st" ;; esac
+	rec2=$(wait_op "$id2")
+	[ "$(jq -r .state <<<"$rec2")" = succeeded ] || fail "journal full at $step, then: $(jq -c '{state,result}' <<<"$rec2")"
+	after=$(sha)
+	stop_serve; start_serve || fail "journal full at $step: serve did not restart"
+	[ "$(sha)" = "$after" ] && [ "$(call GET "/v1/operations/$id" | jq -r .state)" = "$st" ] \
+		|| fail "journal full at $step: a restart changed the files or the record"
+	stop_serve
+	pass "journal full as '$step' starts: $id stopped ($st), 503 until the disk was free, its end written first; $id2 succeeded, a restart changed nothing"
+done
+start_serve || fail "serve did not start after the journal tests"
+
 # --- an unreadable journal record blocks new operations, naming the file
 printf '{"id": "op-broken", "sta' >"$T/journal/op-broken.json"
 msg=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate 2>&1 || true)
