@@ -501,19 +501,34 @@ patch_payload(json_t *job, const json_t *patch)
 	return 0;
 }
 
+/* 1 when the patch is for that store (ck_cron_apply checked every
+ * patch's source first). */
+static int
+from_store(const json_t *patch, const char *source)
+{
+	return strcmp(json_string_value(json_object_get(patch, "source")), source) == 0;
+}
+
+static size_t
+patches_for(const json_t *patches, const char *source)
+{
+	json_t *patch;
+	size_t i, n = 0;
+
+	json_array_foreach(patches, i, patch)
+		n += (size_t)from_store(patch, source);
+	return n;
+}
+
 static int
 apply_json(const struct ck_instance *inst, const json_t *patches, struct ck_error *err)
 {
 	char *path = store_path(inst), *text = NULL;
 	json_t *root = NULL, *jobs, *patch, *job;
-	size_t i, n = 0;
+	size_t i;
 	int rc = -1;
 
-	json_array_foreach(patches, i, patch)
-		if (strcmp(json_string_value(json_object_get(patch, "source")),
-			   CK_CRON_SOURCE_JSON) == 0)
-			n++;
-	if (n == 0) {
+	if (patches_for(patches, CK_CRON_SOURCE_JSON) == 0) {
 		free(path);
 		return 0;
 	}
@@ -524,8 +539,7 @@ apply_json(const struct ck_instance *inst, const json_t *patches, struct ck_erro
 		const char *id = json_string_value(json_object_get(patch, "id"));
 		json_int_t pos = json_integer_value(json_object_get(patch, "position"));
 
-		if (strcmp(json_string_value(json_object_get(patch, "source")),
-			   CK_CRON_SOURCE_JSON) != 0)
+		if (!from_store(patch, CK_CRON_SOURCE_JSON))
 			continue;
 		job = json_array_get(jobs, (size_t)pos);
 		if (id == NULL || job_id(job) == NULL || strcmp(job_id(job), id) != 0) {
@@ -693,14 +707,10 @@ apply_sqlite(const struct ck_instance *inst, const json_t *patches, struct ck_er
 	struct ck_sqlite_ro db;
 	char *db_path = NULL;
 	json_t *patch;
-	size_t i, n = 0;
+	size_t i;
 	int rc, split;
 
-	json_array_foreach(patches, i, patch)
-		if (strcmp(json_string_value(json_object_get(patch, "source")),
-			   CK_CRON_SOURCE_SQLITE) == 0)
-			n++;
-	if (n == 0)
+	if (patches_for(patches, CK_CRON_SOURCE_SQLITE) == 0)
 		return 0;
 	db_path = ck_path_join(inst->state_dir, DB_REL);
 	rc = db_path ? rw_open(&db, inst->state_dir, db_path, err) : -1;
@@ -715,8 +725,7 @@ apply_sqlite(const struct ck_instance *inst, const json_t *patches, struct ck_er
 	if (split < 0)
 		rc = -1;
 	json_array_foreach(rc == 0 ? patches : NULL, i, patch) {
-		if (strcmp(json_string_value(json_object_get(patch, "source")),
-			   CK_CRON_SOURCE_SQLITE) != 0)
+		if (!from_store(patch, CK_CRON_SOURCE_SQLITE))
 			continue;
 		if ((rc = apply_row(&db, patch, split, err)) < 0)
 			break;

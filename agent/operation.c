@@ -969,6 +969,23 @@ run_steps(struct run *r)
 	ck_op_journal(r);
 }
 
+/* A run rebuilt from its record rolls back to what the record names:
+ * the snapshot it took and the release it came from. */
+static void
+use_recorded_rollback(struct run *r)
+{
+	json_t *rb = json_object_get(r->op, "rollback");
+	const char *snap = json_string_value(json_object_get(rb, "snapshot"));
+	const char *release = json_string_value(json_object_get(rb, "release"));
+
+	free(r->snap_dir);
+	r->snap_dir = strdup(snap ? snap : "");
+	if (release != NULL) {
+		free(r->from_release);
+		r->from_release = strdup(release);
+	}
+}
+
 static void run_free(struct run *r);
 static struct run *run_new(struct ck_opengine *eng, const char *kind, json_t *op,
 			   const json_t *params, struct ck_error *err);
@@ -1004,7 +1021,7 @@ ck_opengine_revert_recent(struct ck_opengine *eng, long long within_ms, const ch
 			  char *id, size_t id_len, struct ck_error *err)
 {
 	const char *kind, *state;
-	json_t *op, *rb;
+	json_t *op;
 	struct run *r;
 	int ok;
 
@@ -1034,12 +1051,7 @@ ck_opengine_revert_recent(struct ck_opengine *eng, long long within_ms, const ch
 	json_decref(op);
 	if (r == NULL)
 		return -1;
-	rb = json_object_get(r->op, "rollback");
-	free(r->snap_dir);
-	r->snap_dir = strdup(json_string_value(json_object_get(rb, "snapshot")) ?
-			     json_string_value(json_object_get(rb, "snapshot")) : "");
-	if (json_string_value(json_object_get(rb, "release")) != NULL)
-		r->from_release = strdup(json_string_value(json_object_get(rb, "release")));
+	use_recorded_rollback(r);
 	json_object_set_new(r->op, "auto_rollback", json_string(why));
 	set_state(r, "running");
 	if (ck_op_journal(r) < 0) {
@@ -1456,7 +1468,6 @@ recover_one(struct ck_opengine *eng, json_t *op)
 	const char *sw;
 	const char *verify = step_state(op, "verify");
 	const char *drill = step_state(op, "drill");
-	json_t *rb = json_object_get(op, "rollback");
 	struct ck_error err;
 	struct run *r;
 
@@ -1495,11 +1506,7 @@ recover_one(struct ck_opengine *eng, json_t *op)
 			"verified before the agent stopped"));
 		ck_op_journal(r);
 	} else {
-		free(r->snap_dir);
-		r->snap_dir = strdup(json_string_value(json_object_get(rb, "snapshot")) ?
-				     json_string_value(json_object_get(rb, "snapshot")) : "");
-		if (json_string_value(json_object_get(rb, "release")) != NULL)
-			r->from_release = strdup(json_string_value(json_object_get(rb, "release")));
+		use_recorded_rollback(r);
 		rollback(r, json_object_get(op, "auto_rollback") != NULL ?
 			 json_string_value(json_object_get(op, "auto_rollback")) :
 			 "the agent stopped during the operation; rolled back on restart");

@@ -54,59 +54,7 @@ static const struct capture captures[] = {
 	  "856a804a-05f6-40d7-85fc-0fa05c030a6f", "/tmp/cron-work/c906/state" },
 };
 
-struct env {
-	char *tmp, *state, *db, *jobs_json;
-	struct ck_instance inst;
-};
-
-static void
-env_init(struct env *e, const char *version)
-{
-	char tmpl[] = "/tmp/ck-cronw-XXXXXX";
-	struct ck_error err;
-	char *dir;
-
-	memset(e, 0, sizeof(*e));
-	assert_non_null(mkdtemp(tmpl));
-	e->tmp = strdup(tmpl);
-	e->state = ck_path_join(e->tmp, "state");
-	e->db = ck_path_join(e->state, "state/openclaw.sqlite");
-	e->jobs_json = ck_path_join(e->state, "cron/jobs.json");
-	dir = ck_path_join(e->state, "state");
-	assert_int_equal(ck_mkdir_p(dir, 0700, &err), 0);
-	free(dir);
-	dir = ck_path_join(e->state, "cron");
-	assert_int_equal(ck_mkdir_p(dir, 0700, &err), 0);
-	free(dir);
-	e->inst.state_dir = strdup(e->state);
-	e->inst.version = strdup(version);
-}
-
-static void
-env_free(struct env *e)
-{
-	struct ck_error err;
-
-	assert_int_equal(ck_rm_rf(e->tmp, &err), 0);
-	free(e->inst.state_dir);
-	free(e->inst.version);
-	free(e->tmp);
-	free(e->state);
-	free(e->db);
-	free(e->jobs_json);
-}
-
-static void
-exec_sql(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", db, msg);
-	sqlite3_close(h);
-}
+#include "cron_env.h"
 
 /* The capture's rows; key NULL keeps the capture's own store key. */
 static void
@@ -117,6 +65,10 @@ load_capture(struct env *e, const struct capture *c, const char *key)
 	size_t len;
 
 	if (!c->in_db) {
+		char *dir = ck_path_join(e->state, "cron");
+
+		assert_int_equal(ck_mkdir_p(dir, 0700, &err), 0);
+		free(dir);
 		path = ck_path_join(FX, "2026.5.28/jobs.json");
 		assert_int_equal(ck_file_copy(path, e->jobs_json, &err), 0);
 		free(path);

@@ -406,6 +406,16 @@ stop_serve
 # refuses journal writes while $T/journal-full exists): the operation stops
 # there, its end is kept and written later, and nothing new starts until
 # then; a restart afterwards does not roll it back over newer work
+# The status a new regenerate gets, asked until it is 503 (30 s at most).
+status_until_503() {
+	local code=""
+	for _ in $(seq 1 300); do
+		code=$(status_of POST /v1/regenerate '{}')
+		[ "$code" = 503 ] && break
+		sleep 0.1
+	done
+	echo "$code"
+}
 export CK_TEST_JOURNAL_FAIL_FILE=$T/journal-full
 start_serve || fail "serve with the journal hook did not start"
 id=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
@@ -415,12 +425,7 @@ for _ in $(seq 1 300); do
 	sleep 0.05
 done
 touch "$T/journal-full"
-code=""
-for _ in $(seq 1 300); do
-	code=$(status_of POST /v1/regenerate '{}')
-	[ "$code" = 503 ] && break
-	sleep 0.1
-done
+code=$(status_until_503)
 [ "$code" = 503 ] || fail "journal full: a new operation got $code, want 503"
 msg=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate 2>&1 || true)
 grep -q "operation $id ended failed but the journal ($T/journal) cannot record it" <<<"$msg" \
@@ -451,12 +456,7 @@ for step in preflight snapshot generate validate stop locks switch start verify 
 	before=$(sha)
 	CK_TEST_JOURNAL_FAIL_AT=$step start_serve || fail "journal full at $step: serve did not start"
 	id=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/regenerate | jq -r .id)
-	code=""
-	for _ in $(seq 1 300); do
-		code=$(status_of POST /v1/regenerate '{}')
-		[ "$code" = 503 ] && break
-		sleep 0.1
-	done
+	code=$(status_until_503)
 	[ "$code" = 503 ] || fail "journal full at $step: a new operation got $code, want 503"
 	[ -e "$T/journal-full" ] || fail "journal full at $step: the hook did not fire"
 	case $step in preflight | snapshot | generate | validate)
