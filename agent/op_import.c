@@ -32,14 +32,18 @@ ck_op_import_paths(struct run *r)
 {
 	const char *id = json_string_value(json_object_get(r->op, "id"));
 	const char *archive = json_string_value(json_object_get(r->params, "archive"));
-	const char *sd = r->inst.state_dir;
-	size_t n = strlen(sd);
+	char *stage = ck_strdup_printf(".import-%s", id);
+	char *prev = ck_strdup_printf(".pre-import-%s", id);
+	char *failed = ck_strdup_printf(".failed-import-%s", id);
 
-	/* Beside the state dir, on its filesystem, so the swap is a rename. */
-	while (n > 1 && sd[n - 1] == '/')
-		n--;
-	r->import_stage = ck_strdup_printf("%.*s.import-%s", (int)n, sd, id);
-	r->import_prev = ck_strdup_printf("%.*s.pre-import-%s", (int)n, sd, id);
+	/* Beside the state dir, on its filesystem, so the swap is a rename;
+	 * inside it when it is a mount point (then the swap is by contents). */
+	r->import_stage = stage ? ck_tree_beside(r->inst.state_dir, stage) : NULL;
+	r->import_prev = prev ? ck_tree_beside(r->inst.state_dir, prev) : NULL;
+	r->import_failed = failed ? ck_tree_beside(r->inst.state_dir, failed) : NULL;
+	free(stage);
+	free(prev);
+	free(failed);
 	if (archive != NULL)
 		r->archive = strdup(archive);
 	else
@@ -268,7 +272,10 @@ ck_op_import_install(struct run *r, struct ck_error *err)
 	 * live dir is on. */
 	if (ck_file_write_atomic(marker, "", 0, 0600, err) < 0)
 		goto out;
-	if (ck_dir_exists(r->inst.state_dir)) {
+	if (ck_tree_is_mount(r->inst.state_dir)) {
+		if (ck_tree_replace(r->inst.state_dir, staged, r->import_prev, err) < 0)
+			goto out;
+	} else if (ck_dir_exists(r->inst.state_dir)) {
 		if (exchange(staged, r->inst.state_dir, err) < 0)
 			goto out;
 		if (rename(staged, r->import_prev) < 0) {
@@ -310,10 +317,14 @@ ck_op_import_restore(struct run *r, struct ck_error *err)
 {
 	char *marker = ck_path_join(r->inst.state_dir, MARKER);
 	char *staged = ck_path_join(r->import_stage, "state");
-	char *failed = ck_strdup_printf("%s.failed-import-%s", r->inst.state_dir,
-					json_string_value(json_object_get(r->op, "id")));
+	const char *failed = r->import_failed;
 	int rc = 0;
 
+	if (ck_tree_is_mount(r->inst.state_dir)) {
+		/* swapped by contents: undone from wherever it stopped */
+		rc = ck_tree_replace_undo(r->inst.state_dir, staged, r->import_prev, failed, err);
+		goto done;
+	}
 	/* Killed between the exchange and the rename: the live dir carries
 	 * the marker and the old state is still in the staging dir. */
 	if (!ck_dir_exists(r->import_prev) && ck_dir_exists(staged) && ck_file_exists(marker) &&
@@ -325,6 +336,7 @@ ck_op_import_restore(struct run *r, struct ck_error *err)
 	 * aside, never removed here, so no retry can delete the original. */
 	if (rc == 0)
 		rc = ck_tree_put_back(r->inst.state_dir, r->import_prev, failed, err);
+done:
 	if (rc == 0) {
 		ck_rm_rf(r->import_stage, NULL);
 		snprintf(r->msg, sizeof(r->msg), "previous state put back at %s; the failed "
@@ -332,6 +344,5 @@ ck_op_import_restore(struct run *r, struct ck_error *err)
 	}
 	free(marker);
 	free(staged);
-	free(failed);
 	return rc;
 }

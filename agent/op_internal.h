@@ -51,6 +51,8 @@ struct run {
 	char *archive;        /* the archive to install (uploaded or downloaded) */
 	char *import_stage;   /* <state_dir>.import-<id>: staged state + workspace */
 	char *import_prev;    /* <state_dir>.pre-import-<id>: the replaced state */
+	char *import_failed;  /* <state_dir>.failed-import-<id>: a rolled back import */
+	/* (inside the state dir, .clawkeeper.*, when it is a mount point) */
 	/* upgrade rehearsal */
 	json_t *rehearsal_ws; /* [[live workspace, its rehearsal copy], ...] */
 	char *rehearsal_state; /* the copy's state dir */

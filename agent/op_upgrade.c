@@ -197,9 +197,18 @@ upgrade_trees(struct run *r)
 	json_array_foreach(ws, i, v) {
 		const char *live = json_string_value(v);
 
-		json_array_append_new(trees, json_pack("{s:s, s:s++, s:s++}", "live", live,
-			"kept", live, ".pre-upgrade-", id,
-			"aside", live, ".failed-upgrade-", id));
+		char *kept = ck_strdup_printf(".pre-upgrade-%s", id);
+		char *aside = ck_strdup_printf(".failed-upgrade-%s", id);
+		char *kp = kept ? ck_tree_beside(live, kept) : NULL;
+		char *ap = aside ? ck_tree_beside(live, aside) : NULL;
+
+		if (kp != NULL && ap != NULL)
+			json_array_append_new(trees, json_pack("{s:s, s:s, s:s}", "live", live,
+				"kept", kp, "aside", ap));
+		free(kept);
+		free(aside);
+		free(kp);
+		free(ap);
 	}
 	json_decref(ws);
 	return trees;

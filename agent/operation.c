@@ -1088,6 +1088,7 @@ run_free(struct run *r)
 	free(r->archive);
 	free(r->import_stage);
 	free(r->import_prev);
+	free(r->import_failed);
 	json_decref(r->rehearsal_ws);
 	free(r->rehearsal_state);
 	free(r);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "clawkeeper/tree.h"
 
 #define COPY_BUF (256 * 1024)
+#define ASIDE_PREFIX ".clawkeeper."
 
 int
 ck_tree_is_sqlite(const char *path)
@@ -249,29 +251,52 @@ out:
 	return rc;
 }
 
+/* What is kept inside a mount-point tree (ck_tree_beside) is not part of
+ * it: no copy, digest or move by contents of the tree's top takes it. */
 static int
-copy_dir(const char *src, const char *dst, mode_t mode, int raw, struct ck_tree_stats *st,
-	 struct ck_error *err)
+is_aside(const char *name)
 {
-	DIR *dir;
+	return strncmp(name, ASIDE_PREFIX, sizeof(ASIDE_PREFIX) - 1) == 0;
+}
+
+static int
+skipped(const char *name, int top)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || (top && is_aside(name));
+}
+
+/* Every entry of src copied into the existing dir dst. */
+static int
+copy_entries(const char *src, const char *dst, int raw, int top, struct ck_tree_stats *st,
+	     struct ck_error *err)
+{
+	DIR *dir = opendir(src);
 	struct dirent *de;
 	int rc = 0;
 
-	if (mkdir(dst, 0700) < 0) {
-		ck_error_set(err, "%s: mkdir: %s", dst, strerror(errno));
-		return -1;
-	}
-	dir = opendir(src);
 	if (dir == NULL) {
 		ck_error_set(err, "%s: %s", src, strerror(errno));
 		return -1;
 	}
 	while (rc == 0 && (de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		rc = copy_entry(src, dst, de->d_name, raw, st, err);
+		if (!skipped(de->d_name, top))
+			rc = copy_entry(src, dst, de->d_name, raw, st, err);
 	}
 	closedir(dir);
+	return rc;
+}
+
+static int
+copy_dir(const char *src, const char *dst, mode_t mode, int raw, struct ck_tree_stats *st,
+	 struct ck_error *err)
+{
+	int rc;
+
+	if (mkdir(dst, 0700) < 0) {
+		ck_error_set(err, "%s: mkdir: %s", dst, strerror(errno));
+		return -1;
+	}
+	rc = copy_entries(src, dst, raw, 0, st, err);
 	if (rc == 0 && chmod(dst, mode & 07777) < 0) {
 		ck_error_set(err, "%s: chmod: %s", dst, strerror(errno));
 		rc = -1;
@@ -284,18 +309,26 @@ tree_copy(const char *src, const char *dst, int raw, struct ck_tree_stats *stats
 	  struct ck_error *err)
 {
 	struct ck_tree_stats local = { 0 };
-	struct stat sb;
+	struct stat sb, db;
 	int rc;
 
 	if (lstat(src, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 		ck_error_set(err, "%s: not a directory", src);
 		return -1;
 	}
-	if (lstat(dst, &sb) == 0) {
+	if (lstat(dst, &db) == 0) {
 		ck_error_set(err, "%s: already exists", dst);
 		return -1;
 	}
-	rc = copy_dir(src, dst, sb.st_mode, raw, stats ? stats : &local, err);
+	if (mkdir(dst, 0700) < 0) {
+		ck_error_set(err, "%s: mkdir: %s", dst, strerror(errno));
+		return -1;
+	}
+	rc = copy_entries(src, dst, raw, 1, stats ? stats : &local, err);
+	if (rc == 0 && chmod(dst, sb.st_mode & 07777) < 0) {
+		ck_error_set(err, "%s: chmod: %s", dst, strerror(errno));
+		rc = -1;
+	}
 	if (rc < 0)
 		ck_rm_rf(dst, NULL);
 	return rc;
@@ -326,7 +359,7 @@ digest_dir(const char *root, const char *rel, json_t *out, struct ck_error *err)
 		struct stat sb;
 		ssize_t n;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (skipped(de->d_name, rel[0] == '\0'))
 			continue;
 		r = rel[0] ? ck_strdup_printf("%s/%s", rel, de->d_name) : strdup(de->d_name);
 		full = r ? ck_path_join(root, r) : NULL;
@@ -376,9 +409,299 @@ path_exists(const char *p)
 }
 
 int
+ck_tree_is_mount(const char *path)
+{
+	struct statx sx;
+	struct stat a, b;
+	char *parent;
+	int rc;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0)
+		return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	/* Kernels before 5.8: another device than its parent (a bind mount
+	 * of the same filesystem is not seen). */
+	parent = ck_path_join(path, "..");
+	rc = parent != NULL && lstat(path, &a) == 0 && S_ISDIR(a.st_mode) &&
+	     stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+	free(parent);
+	return rc;
+}
+
+char *
+ck_tree_beside(const char *live, const char *suffix)
+{
+	size_t n = strlen(live);
+
+	while (n > 1 && live[n - 1] == '/')
+		n--;
+	if (ck_tree_is_mount(live))
+		return ck_strdup_printf("%.*s/.clawkeeper%s", (int)n, live, suffix);
+	return ck_strdup_printf("%.*s%s", (int)n, live, suffix);
+}
+
+/* A kept tree inside a mount point: its entries are the tree's, markers
+ * named ASIDE_PREFIX... say how far a move by contents got. */
+static char *
+marker(const char *dir, const char *what)
+{
+	return ck_strdup_printf("%s/" ASIDE_PREFIX "%s", dir, what);
+}
+
+static int
+mark(const char *dir, const char *what, struct ck_error *err)
+{
+	char *m = marker(dir, what);
+	int rc = m ? ck_file_write_atomic(m, "", 0, 0600, err) : -1;
+
+	free(m);
+	return rc;
+}
+
+static int
+marked(const char *dir, const char *what)
+{
+	char *m = marker(dir, what);
+	int rc = m != NULL && path_exists(m);
+
+	free(m);
+	return rc;
+}
+
+static int
+sync_dir(const char *dir, struct ck_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0) {
+		ck_error_set(err, "%s: fsync: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+free_names(char **names)
+{
+	size_t i;
+
+	for (i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The names of dir's entries, aside ones left out; NULL-terminated. */
+static char **
+entries(const char *dir, struct ck_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL, **grown;
+	size_t n = 0;
+
+	if (d == NULL) {
+		ck_error_set(err, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	names = calloc(1, sizeof(*names));
+	while (names != NULL && (de = readdir(d)) != NULL) {
+		if (skipped(de->d_name, 1))
+			continue;
+		grown = realloc(names, (n + 2) * sizeof(*names));
+		if (grown == NULL || (grown[n] = strdup(de->d_name)) == NULL) {
+			names = grown ? grown : names;
+			names[n] = NULL;
+			free_names(names);
+			names = NULL;
+			break;
+		}
+		names = grown;
+		names[++n] = NULL;
+	}
+	closedir(d);
+	if (names == NULL)
+		ck_error_set(err, "%s: out of memory", dir);
+	return names;
+}
+
+/* Test builds die after the Nth move of an entry (CK_TEST_MOVE_KILL_AFTER),
+ * inside a swap by contents: the crash tests restart from there. */
+static void
+move_hook(void)
+{
+#ifdef CK_TEST_HOOKS
+	static long moved;
+	const char *at = getenv("CK_TEST_MOVE_KILL_AFTER");
+
+	if (at != NULL && ++moved == atol(at))
+		raise(SIGKILL);
+#endif
+}
+
+/* Every entry of from (aside ones excepted) renamed into to, which is
+ * made when absent; run again, it moves what is left. */
+static int
+move_entries(const char *from, const char *to, struct ck_error *err)
+{
+	char **names;
+	int rc = 0;
+	size_t i;
+
+	if (mkdir(to, 0700) < 0 && errno != EEXIST) {
+		ck_error_set(err, "%s: mkdir: %s", to, strerror(errno));
+		return -1;
+	}
+	names = entries(from, err);
+	if (names == NULL)
+		return -1;
+	for (i = 0; rc == 0 && names[i] != NULL; i++) {
+		char *a = ck_path_join(from, names[i]), *b = ck_path_join(to, names[i]);
+
+		if (a == NULL || b == NULL || rename(a, b) < 0) {
+			ck_error_set(err, "%s -> %s: rename: %s", a ? a : from, b ? b : to,
+				     strerror(errno));
+			rc = -1;
+		}
+		free(a);
+		free(b);
+		if (rc == 0)
+			move_hook();
+	}
+	free_names(names);
+	if (rc == 0)
+		rc = sync_dir(to, err);
+	if (rc == 0)
+		rc = sync_dir(from, err);
+	return rc;
+}
+
+/* Every entry of dir (aside ones excepted) removed. */
+static int
+empty_dir(const char *dir, struct ck_error *err)
+{
+	char **names = entries(dir, err);
+	int rc = 0;
+	size_t i;
+
+	if (names == NULL)
+		return -1;
+	for (i = 0; rc == 0 && names[i] != NULL; i++) {
+		char *p = ck_path_join(dir, names[i]);
+
+		rc = p ? ck_rm_rf(p, err) : -1;
+		free(p);
+	}
+	free_names(names);
+	return rc;
+}
+
+/* with is gone in one step (a rename), then removed: no run again sees a
+ * half-removed with and takes it for one not yet moved. */
+static int
+retire(const char *with, struct ck_error *err)
+{
+	char *gone = ck_strdup_printf("%s.gone", with);
+	int rc = -1;
+
+	if (gone == NULL)
+		goto out;
+	if (rename(with, gone) < 0) {
+		ck_error_set(err, "%s -> %s: rename: %s", with, gone, strerror(errno));
+		goto out;
+	}
+	rc = ck_rm_rf(gone, err);
+out:
+	free(gone);
+	return rc;
+}
+
+int
+ck_tree_replace(const char *live, const char *with, const char *aside, struct ck_error *err)
+{
+	char *gone;
+
+	if (!path_exists(with)) {
+		/* a run that got to the end: only its leftovers go */
+		gone = ck_strdup_printf("%s.gone", with);
+		if (gone != NULL)
+			ck_rm_rf(gone, NULL);
+		free(gone);
+		return 0;
+	}
+	if (!ck_tree_is_mount(live)) {
+		if (path_exists(live) && rename(live, aside) < 0) {
+			ck_error_set(err, "%s -> %s: rename: %s", live, aside, strerror(errno));
+			return -1;
+		}
+		if (rename(with, live) < 0) {
+			ck_error_set(err, "%s -> %s: rename: %s", with, live, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* A mount point: by contents, in two halves; the mark on with says
+	 * the first is done, so a run again never takes with's entries
+	 * already moved into live for what live held. aside, complete, is
+	 * a tree set aside (ck_tree_put_back takes it back). */
+	if (!marked(with, "live-moved")) {
+		if (move_entries(live, aside, err) < 0 || mark(aside, "complete", err) < 0 ||
+		    mark(with, "live-moved", err) < 0)
+			return -1;
+	}
+	if (move_entries(with, live, err) < 0)
+		return -1;
+	return retire(with, err);
+}
+
+/* A move of live's entries into aside that stopped before its end is
+ * undone: they go back (live holds only the rest of them), aside goes. */
+static int
+move_back(const char *aside, const char *live, struct ck_error *err)
+{
+	if (!path_exists(aside))
+		return 0;
+	if (move_entries(aside, live, err) < 0)
+		return -1;
+	return retire(aside, err);
+}
+
+int
+ck_tree_replace_undo(const char *live, const char *with, const char *aside, const char *failed,
+		     struct ck_error *err)
+{
+	if (ck_tree_is_mount(live)) {
+		if (path_exists(with) && !marked(with, "live-moved"))
+			return move_back(aside, live, err);
+	} else if (path_exists(with)) {
+		/* killed between the renames: live is gone, aside holds it */
+		if (!path_exists(live) && path_exists(aside) && rename(aside, live) < 0) {
+			ck_error_set(err, "%s -> %s: rename: %s", aside, live, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	return ck_tree_put_back(live, aside, failed, err);
+}
+
+int
 ck_tree_set_aside(const char *live, const char *kept, struct ck_tree_stats *stats,
 		  struct ck_error *err)
 {
+	struct ck_tree_stats local = { 0 };
+
+	if (ck_tree_is_mount(live)) {
+		/* kept is inside live: live's entries go there (a run again
+		 * moves what is left), then live gets copies of them */
+		if (!marked(kept, "complete") &&
+		    (move_entries(live, kept, err) < 0 || mark(kept, "complete", err) < 0))
+			return -1;
+		if (empty_dir(live, err) < 0)
+			return -1;
+		return copy_entries(kept, live, 1, 1, stats ? stats : &local, err);
+	}
 	/* Run again after a crash: the original is already aside. */
 	if (!path_exists(kept)) {
 		if (rename(live, kept) < 0) {
@@ -398,30 +721,25 @@ ck_tree_put_back(const char *live, const char *kept, const char *aside,
 		 struct ck_error *err)
 {
 	char *slot = NULL;
-	int i, rc = -1;
+	int i, rc;
 
 	if (!path_exists(kept))
-		return 0; /* never set aside, or already put back */
-	if (path_exists(live)) {
-		/* Keep what was written meanwhile under a name nothing reuses. */
-		for (i = 0; i < 100; i++) {
-			free(slot);
-			slot = i == 0 ? strdup(aside) : ck_strdup_printf("%s.%d", aside, i);
-			if (slot == NULL || !path_exists(slot))
-				break;
-		}
-		if (slot == NULL || rename(live, slot) < 0) {
-			ck_error_set(err, "%s -> %s: rename: %s", live, slot ? slot : aside,
-				     strerror(errno));
-			goto out;
-		}
+		return ck_tree_replace(live, kept, aside, err); /* its leftovers */
+	if (ck_tree_is_mount(live)) {
+		/* a set-aside killed while it moved entries: live holds no copy
+		 * yet, only the originals not moved */
+		if (!marked(kept, "complete"))
+			return move_back(kept, live, err);
+		return ck_tree_replace(live, kept, aside, err);
 	}
-	if (rename(kept, live) < 0) {
-		ck_error_set(err, "%s -> %s: rename: %s", kept, live, strerror(errno));
-		goto out;
+	/* Keep what was written meanwhile under a name nothing reuses. */
+	for (i = 0; path_exists(live) && i < 100; i++) {
+		free(slot);
+		slot = i == 0 ? strdup(aside) : ck_strdup_printf("%s.%d", aside, i);
+		if (slot == NULL || !path_exists(slot))
+			break;
 	}
-	rc = 0;
-out:
+	rc = ck_tree_replace(live, kept, slot ? slot : aside, err);
 	free(slot);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* Whole directory trees: a copy that a running writer cannot tear (SQLite
  * databases through the backup API, everything else byte for byte with
- * its mode, symlinks as links, never followed), a rename-based swap, and
+ * its mode, symlinks as links, never followed), a rename-based swap (by
+ * contents for a mount point), and
  * a digest of every file for "is it exactly as before". */
 #ifndef CK_TREE_H
 #define CK_TREE_H
@@ -33,6 +34,31 @@ int ck_tree_sqlite_copy(const char *src_path, const char *dest, mode_t mode,
 /* 1 when the file starts with the SQLite header. */
 int ck_tree_is_sqlite(const char *path);
 
+/* 1 when path is the root of a mount (statx STATX_ATTR_MOUNT_ROOT; on
+ * older kernels, another device than its parent). No rename moves it
+ * (EBUSY), and what sits beside it is on another filesystem. */
+int ck_tree_is_mount(const char *path);
+
+/* Where a tree keeps something of its own (a staging dir, the tree set
+ * aside): "<live><suffix>" beside it, or, for a mount point,
+ * "<live>/.clawkeeper<suffix>" inside it. Top-level entries named
+ * ".clawkeeper.*" are not part of the tree: copies, digests and moves
+ * by contents leave them out. suffix starts with '.'. */
+char *ck_tree_beside(const char *live, const char *suffix);
+
+/* live (when present) moved to aside, then with moved to live: two
+ * renames, or for a mount point live entry by entry (with and aside
+ * then inside it, see ck_tree_beside). Safe to run again from any
+ * point; with gone means done. */
+int ck_tree_replace(const char *live, const char *with, const char *aside,
+		    struct ck_error *err);
+
+/* Undoes ck_tree_replace(live, with, aside) from any point it stopped
+ * at: live gets back what it held before; what with brought in goes to
+ * failed. Safe to run again. */
+int ck_tree_replace_undo(const char *live, const char *with, const char *aside,
+			 const char *failed, struct ck_error *err);
+
 /* Moves live to kept (unless kept already exists: a second run after a
  * crash), then makes live a byte-for-byte copy of kept (its owner must
  * have stopped: no database in kept is opened, so kept stays exactly as
@@ -43,7 +69,9 @@ int ck_tree_set_aside(const char *live, const char *kept, struct ck_tree_stats *
 
 /* Undoes ck_tree_set_aside: live (when present) is moved to aside (or
  * aside.N when that is taken), kept is renamed back to live. Safe to run
- * again from any point: with kept gone there is nothing left to do. */
+ * again from any point: with kept gone there is nothing left to do.
+ * A mount point is set aside and put back by contents (ck_tree_replace),
+ * with kept inside it. */
 int ck_tree_put_back(const char *live, const char *kept, const char *aside,
 		     struct ck_error *err);
 

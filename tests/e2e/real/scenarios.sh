@@ -14,7 +14,9 @@
 #      the legacy runtime does, backup, upgrade to 2026.9.6 with one
 #      restart, drill, a real failing turn fails over;
 #   5  that 5.28 backup imported into a 6.1 host, then a regenerate: 6.1's
-#      unified shape with every fallback, and the drill runs.
+#      unified shape with every fallback, and the drill runs; then the
+#      agent is restarted while real turns run: the gateway is adopted
+#      (same pid and start time, no boot), no turn fails.
 #
 #   tests/e2e/real/scenarios.sh CLAWKEEPER_BIN [SRC_DIR]
 # $CK_E2E_SCENARIOS picks scenarios (default "2 3 4 1"); cache:
@@ -378,9 +380,14 @@ scenario5() {
 	cases+=("$c")
 	make_instance "$c" "$MID" || { not_ok "$MID: openclaw setup"; return 1; }
 	start_stub "$c" "$ROUTES"
-	point_at_stub "$c" '.' "$port" || return 1
+	# a gateway token, as onboarding makes one: the CLI's turns need it
+	# (the import keeps the host's gateway section)
+	point_at_stub "$c" '.gateway.auth = {mode: "token", token: "FAKE-gateway-token-e2e"}' "$port" || return 1
 	serve_config "$c" '{"primary": "openai-codex/gpt-5.5",
 	  "fallbacks": ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}'
+	# the packaged agent.example.json's choice: an agent restart is no downtime
+	jq '.gateway.keep_running = true' "$c/agent.json" >"$c/agent.json.new" &&
+		mv "$c/agent.json.new" "$c/agent.json" && chmod 600 "$c/agent.json"
 	start_serve "$c" || { not_ok "serve starts"; tail -20 "$c/serve.log"; return 1; }
 	check "serve runs the real $MID gateway" wait_ready "$port" 240 || return 1
 	rec=$(wait_op "$c" "$(call "$c" --data "@$archive" -H 'Content-Type: application/gzip' POST /v1/imports | jq -r .id)")
@@ -398,6 +405,58 @@ scenario5() {
 		     "openrouter/meta-llama/llama-3.3-70b-instruct"]}' "$c/state/openclaw.json"
 	check "the drill ran and passed (operations.drill)" jqe '.drill.passed == true' <<<"$rec"
 	jq -r '.drill.message // empty' <<<"$rec" | sed 's/^/    /'
+	agent_restart_under_turns "$c" "$port"
+}
+
+# agent_restart_under_turns CASE: the agent is stopped (SIGTERM) and
+# started again while real turns run through its gateway; with
+# gateway.keep_running the next agent adopts the gateway: same pid and
+# start time, no boot or in-process restart in the gateway's own log,
+# every turn answered.
+agent_restart_under_turns() {
+	local c=$1 port=$2 gw0 gw1 pid0 runs0 boots0 restarts0 serve_pid rc t0 ms i ok_turns=0 turn_pids=()
+	local glog=$c/logs/gateway.out
+	gw0=$(cat "$c/work/gateway.pid")
+	pid0=${gw0%% *}
+	runs0=$(gateway_runs "$c")
+	boots0=$(grep -c 'http server listening' "$glog")
+	restarts0=$(grep -c '; restarting' "$glog")
+	echo "   agent restart under turns: gateway pid $pid0, start time ${gw0#* } (ticks since boot)"
+	for i in 1 2 3; do
+		oc "$c" agent --agent main --message hi >"$c/under-restart$i.out" 2>"$c/under-restart$i.err" &
+		turn_pids+=($!)
+	done
+	sleep 2
+	serve_pid=$(cat "$c/serve.pid")
+	t0=$(date +%s%N)
+	kill -TERM "$serve_pid"
+	wait "$serve_pid"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "SIGTERM: the agent exits 0 in $ms ms while turns run" [ "$rc" = 0 ]
+	check "the gateway keeps serving while no agent runs" wait_ready "$port" 5
+	start_serve "$c" || { not_ok "the agent starts again"; tail -20 "$c/serve.log"; return 1; }
+	oc "$c" agent --agent main --message hi >"$c/under-restart4.out" 2>"$c/under-restart4.err"
+	for i in 1 2 3; do wait "${turn_pids[$((i - 1))]}"; done
+	for i in 1 2 3 4; do
+		if grep -q 'hello from fallback' "$c/under-restart$i.out"; then
+			ok_turns=$((ok_turns + 1))
+		else
+			note "turn $i: $(tail -c 300 "$c/under-restart$i.err" | tr '\n' ' ')"
+		fi
+	done
+	check "every turn answered across the agent restart ($ok_turns of 4: 3 during, 1 after)" [ "$ok_turns" = 4 ]
+	gw1=$(cat "$c/work/gateway.pid")
+	echo "   after: gateway.pid says pid ${gw1%% *}, start time ${gw1#* }; /proc/$pid0/stat starttime $(awk '{print $22}' "/proc/$pid0/stat" 2>/dev/null)"
+	check "the gateway's pid and start time are unchanged" [ "$gw1" = "$gw0" ]
+	check "it is still that process" [ "$(awk '{print $22}' "/proc/$pid0/stat" 2>/dev/null)" = "${gw0#* }" ]
+	check "no gateway started by the new agent" [ "$(gateway_runs "$c")" = "$runs0" ]
+	check "the gateway's own log: no boot and no in-process restart" \
+		[ "$(grep -c 'http server listening' "$glog")/$(grep -c '; restarting' "$glog")" = "$boots0/$restarts0" ]
+	check "the new agent says it adopted pid $pid0" \
+		grep -q "adopted the gateway an earlier agent started (pid $pid0)" "$c/serve.log"
+	check "health from the new agent: gateway up" \
+		[ "$(call "$c" GET '/v1/instance/health?refresh=1' | jq -r .gateway.state)" = up ]
 }
 
 for s in $scenarios; do
