@@ -452,7 +452,7 @@ agent_restart_under_turns() {
 	check "it is still that process" [ "$(awk '{print $22}' "/proc/$pid0/stat" 2>/dev/null)" = "${gw0#* }" ]
 	check "no gateway started by the new agent" [ "$(gateway_runs "$c")" = "$runs0" ]
 	check "the gateway's own log: no boot and no in-process restart (still $boots0 boot line(s), $restarts0 restart(s))" \
-		[ "$boots0" -ge 1 ] && [ "$(grep -c 'http server listening' "$glog")/$(grep -c '; restarting' "$glog")" = "$boots0/$restarts0" ]
+		[ "$boots0" -ge 1 -a "$(grep -c 'http server listening' "$glog")/$(grep -c '; restarting' "$glog")" = "$boots0/$restarts0" ]
 	check "the new agent says it adopted pid $pid0" \
 		grep -q "adopted the gateway an earlier agent started (pid $pid0)" "$c/serve.log"
 	check "health from the new agent: gateway up" \
