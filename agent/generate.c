@@ -26,6 +26,7 @@
 
 #include "clawkeeper/compat.h"
 #include "clawkeeper/cron.h"
+#include "clawkeeper/finding.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/model.h"
 #include "clawkeeper/ollama.h"
@@ -129,8 +130,16 @@ plan_add(struct gen *g, const char *surface, const char *role,
 		      "severity", warning ? "warning" : "info");
 	if (e == NULL)
 		return -1;
-	if (code != NULL)
+	if (code != NULL) {
+#ifdef CK_TEST_HOOKS
+		if (ck_finding_code_find(code) == NULL) {
+			fprintf(stderr, "clawkeeper: plan code %s is not in the registry "
+				"(common/finding.c)\n", code);
+			abort();
+		}
+#endif
 		json_object_set_new(e, "code", json_string(code));
+	}
 	return json_array_append_new(g->plan, e);
 }
 

@@ -20,5 +20,6 @@ int ck_cmd_plan(int argc, char **argv);
 /* regenerate and upgrade share one implementation (argv[0] tells which). */
 int ck_cmd_ops(int argc, char **argv);
 int ck_cmd_import_stage(int argc, char **argv);
+int ck_cmd_findings(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct ck_command commands[] = {
 	{ "keygen", ck_cmd_keygen, "write a new HMAC key file (mode 0600)" },
 	{ "config", ck_cmd_config, "config check FILE: validate an agent config" },
 	{ "import-stage", ck_cmd_import_stage, "extract and lay out an OpenClaw backup into a staging dir" },
+	{ "findings", ck_cmd_findings, "list every finding code: where it appears, severity, meaning" },
 	{ NULL, NULL, NULL },
 };
 

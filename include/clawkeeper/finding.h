@@ -14,6 +14,23 @@ const char *ck_severity_name(enum ck_severity sev);
 int ck_finding_add(json_t *findings, const char *code, enum ck_severity sev,
 		   const char *surface, const char *fix, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Every code a report can carry, in one registry (common/finding.c):
+ * the README's table is printed from it (`clawkeeper findings
+ * --markdown`) and tests/cli/findings.sh fails when the README, the
+ * registry or the codes the sources emit differ. `where`: health, plan
+ * (an operation's plan entries), import (the import report's warnings),
+ * or several of them joined by ", ". */
+struct ck_finding_code {
+	const char *code;
+	const char *where;
+	const char *severity;
+	const char *meaning;
+};
+
+const struct ck_finding_code *ck_finding_codes(size_t *n);
+/* NULL when code is not registered. */
+const struct ck_finding_code *ck_finding_code_find(const char *code);
+
 /* Highest severity in the array (CK_SEV_OK when empty). */
 enum ck_severity ck_findings_worst(const json_t *findings);
 /* Status word for a report: "ok", "info" is "ok", "warning", "critical". */
