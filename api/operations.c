@@ -291,7 +291,7 @@ body_json(struct ck_request *req, enum MHD_Result *rc)
 	else if (!json_is_object(doc)) {
 		json_decref(doc);
 		doc = NULL;
-		*rc = ck_reply_error(req, 400, "bad_request", "%s",
+		*rc = ck_reply_error(req, 400, "bad_parameter", "%s",
 				     "body: expected a JSON object");
 	}
 	return doc;
@@ -318,7 +318,7 @@ reply_submitted(struct ck_request *req, enum ck_submit res, json_t *op,
 	case CK_SUBMIT_KEY_REUSED:
 		return ck_reply_error(req, 422, "idempotency_key_reused", "%s", err->msg);
 	case CK_SUBMIT_INVALID:
-		return ck_reply_error(req, 400, "bad_request", "%s", err->msg);
+		return ck_reply_error(req, 400, "bad_parameter", "%s", err->msg);
 	default:
 		return ck_reply_error(req, 500, "internal", "%s", err->msg);
 	}
@@ -339,7 +339,7 @@ submit(struct ck_request *req, const char *kind)
 				      "operations need journal_dir, instance.settings_path "
 				      "and instance.openclaw_bin in the agent config");
 	if (key != NULL && (strlen(key) == 0 || strlen(key) > 200))
-		return ck_reply_error(req, 400, "bad_request", "%s",
+		return ck_reply_error(req, 400, "bad_parameter", "%s",
 				      "Idempotency-Key: 1 to 200 characters");
 	params = body_json(req, &rc);
 	if (params == NULL)
@@ -395,7 +395,7 @@ ck_h_plan(struct ck_request *req)
 	if (settings != NULL && ck_settings_validate(settings, &err) != 0) {
 		json_decref(settings);
 		json_decref(body);
-		return ck_reply_error(req, 400, "bad_settings", "settings.%s", err.msg);
+		return ck_reply_error(req, 400, "invalid_settings", "settings.%s", err.msg);
 	}
 	if (settings == NULL && c->settings_path != NULL)
 		settings = ck_settings_load(c->settings_path, &err);
@@ -407,6 +407,9 @@ ck_h_plan(struct ck_request *req)
 	io.state_dir = c->state_dir;
 	io.config_path = c->config_path;
 	io.log_file = c->log_file;
+	/* the shape is the installed release's (its --version), never what
+	 * the config says wrote it: a regenerate plans the same */
+	io.openclaw_bin = c->openclaw_bin;
 	if (ck_instance_open(&io, &inst, &err) != 0) {
 		json_decref(settings);
 		json_decref(body);
@@ -417,14 +420,14 @@ ck_h_plan(struct ck_request *req)
 	if (inst.config == NULL) {
 		rc = ck_reply_error(req, 409, "config_unreadable", "%s", inst.config_error);
 	} else if (gopts.target_version == NULL) {
-		rc = ck_reply_error(req, 400, "bad_request", "%s",
+		rc = ck_reply_error(req, 400, "bad_parameter", "%s",
 				    "target_version: required (the instance's version is unknown)");
 	} else if (json_object_get(settings, "cron") != NULL &&
 		   (jobs = ck_cron_jobs_load(&inst, &err)) == NULL) {
 		rc = ck_reply_error(req, 409, "cron_unreadable", "%s", err.msg);
 	} else if (plan_generate(&inst, settings, jobs, &gopts, &config, &plan, &cron,
 				 &err) != 0) {
-		rc = ck_reply_error(req, 400, "bad_request", "%s", err.msg);
+		rc = ck_reply_error(req, 400, "bad_parameter", "%s", err.msg);
 	} else {
 		/* The job patches the switch would write: ids, names and chains. */
 		out = json_pack("{s:s, s:o, s:o, s:o}", "target_version", gopts.target_version,
@@ -462,7 +465,7 @@ ck_h_import(struct ck_request *req)
 				      "and instance.openclaw_bin in the agent config");
 	if (req->upload_path != NULL) {
 		if (req->upload_len == 0)
-			return ck_reply_error(req, 400, "bad_request", "%s",
+			return ck_reply_error(req, 400, "bad_parameter", "%s",
 					      "empty upload: send the archive as the body");
 		/* Its own name (content hash + the upload's unique suffix): a
 		 * refused duplicate must never remove a file a running import
@@ -492,7 +495,7 @@ ck_h_import(struct ck_request *req)
 			return rc;
 		if (json_object_get(params, "archive") != NULL) {
 			json_decref(params);
-			return ck_reply_error(req, 400, "bad_request", "%s",
+			return ck_reply_error(req, 400, "bad_parameter", "%s",
 					      "archive: not accepted here; send the archive as "
 					      "the body (Content-Type: application/gzip) or {url, sha256, size}");
 		}

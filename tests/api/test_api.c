@@ -586,6 +586,77 @@ test_settings_cas(void **state)
 	free(etag2);
 }
 
+/* The control plane's GET-modify-PUT: the GET shows a provider key as
+ * its fingerprint only; that document, edited and PUT back, keeps the
+ * stored key (the fingerprint is swapped back for the secret), while a
+ * value that is not the stored key's fingerprint is taken as given. */
+static void
+test_settings_secret_roundtrip(void **state)
+{
+	const char *secret = "sk-roundtrip-SECRET-0123456789abcdef";
+	char *body, *etag, im[200], fp[CK_FINGERPRINT_LEN], *path, *disk;
+	json_t *doc, *stored;
+	struct ck_error err;
+	struct resp r;
+	size_t n;
+
+	(void)state;
+	body = ck_strdup_printf("{\"primary\":\"stub/m1\",\"fallbacks\":[\"anthropic/"
+	    "claude-sonnet-4-6\"],\"providers\":{\"stub\":{\"baseUrl\":"
+	    "\"http://127.0.0.1:9/v1\",\"api\":\"openai-completions\",\"apiKey\":\"%s\"}}}",
+	    secret);
+	r = req("PUT", "/v1/instance/settings", body, BEARER_OP, "If-Match: *", NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(body);
+	r = req("GET", "/v1/instance/settings", NULL, BEARER_READ, NULL);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "SECRET"));
+	ck_fingerprint(secret, fp);
+	doc = json_loads(r.body, 0, NULL);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
+	    doc, "providers"), "stub"), "apiKey")), fp);
+	etag = header_value(&r, "ETag");
+	free(r.body);
+	/* the edit: a second fallback; the key stays as the GET showed it */
+	json_array_append_new(json_object_get(doc, "fallbacks"),
+	    json_string("openrouter/meta-llama/llama-3.3-70b-instruct"));
+	body = json_dumps(doc, JSON_COMPACT);
+	snprintf(im, sizeof(im), "If-Match: %s", etag);
+	r = req("PUT", "/v1/instance/settings", body, BEARER_OP, im, NULL);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "SECRET"));
+	free(r.body);
+	free(body);
+	path = ck_path_join(tmp, "settings.json");
+	assert_int_equal(ck_file_read(path, 1 << 20, &disk, &n, &err), 0);
+	stored = json_loadb(disk, n, 0, NULL);
+	assert_non_null(stored);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
+	    stored, "providers"), "stub"), "apiKey")), secret);
+	assert_int_equal(json_array_size(json_object_get(stored, "fallbacks")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(stored,
+	    "fallbacks"), 1)), "openrouter/meta-llama/llama-3.3-70b-instruct");
+	json_decref(stored);
+	free(disk);
+	free(etag);
+	/* a new key is a new key: not a fingerprint of the stored one */
+	json_object_set_new(json_object_get(json_object_get(doc, "providers"), "stub"), "apiKey",
+	    json_string("sk-rotated-NEWKEY-9876543210"));
+	body = json_dumps(doc, JSON_COMPACT);
+	r = req("PUT", "/v1/instance/settings", body, BEARER_OP, "If-Match: *", NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(body);
+	assert_int_equal(ck_file_read(path, 1 << 20, &disk, &n, &err), 0);
+	assert_non_null(strstr(disk, "sk-rotated-NEWKEY-9876543210"));
+	assert_null(strstr(disk, secret));
+	free(disk);
+	free(path);
+	json_decref(doc);
+}
+
 static void
 test_settings_bad_bodies(void **state)
 {
@@ -1774,6 +1845,7 @@ main(void)
 		cmocka_unit_test(test_decisions),
 		cmocka_unit_test(test_settings_cas),
 		cmocka_unit_test(test_settings_bad_bodies),
+		cmocka_unit_test(test_settings_secret_roundtrip),
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_operations),
 		cmocka_unit_test(test_404_405),

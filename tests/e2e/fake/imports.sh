@@ -102,7 +102,7 @@ rm -rf "$T/h"
 
 # --- downloads: checksum mismatch and a connection cut off mid-way
 mkdir -p "$T/www"; cp "$FULL" "$T/www/full.tar.gz"
-node "$SRC/tests/e2e/fake/http-server.js" "$T/www" >"$T/www.port" &
+node "$SRC/tests/e2e/fake/http-server.js" "$T/www" "$T/www.requests" >"$T/www.port" &
 WWW=$!   # cleanup stops it
 for _ in $(seq 1 50); do [ -s "$T/www.port" ] && break; sleep 0.1; done
 PORT=$(cat "$T/www.port"); SUM=$(sha256sum "$FULL" | cut -d' ' -f1); SIZE=$(stat -c %s "$FULL")
@@ -112,6 +112,21 @@ refused "$rec" "SHA-256 mismatch" "a download whose checksum does not match"
 rec=$(call --data "{\"url\":\"http://127.0.0.1:$PORT/cut/full.tar.gz\",\"sha256\":\"$SUM\",\"size\":$SIZE}" \
 	-H 'Content-Type: application/json' POST /v1/imports)
 refused "$rec" "download" "a download cut off mid-way"
+# production's default (no allow_http): a plain-http URL is refused before
+# any connection, with the same file that downloads fine over http above
+stop_serve
+jq '.operations.allow_http = false' "$T/agent.json" >"$T/agent.json.new" && mv "$T/agent.json.new" "$T/agent.json"
+chmod 600 "$T/agent.json"
+start_serve || fail "serve did not start without allow_http"
+: >"$T/www.requests"
+rec=$(call --data "{\"url\":\"http://127.0.0.1:$PORT/file/full.tar.gz\",\"sha256\":\"$SUM\",\"size\":$SIZE}" \
+	-H 'Content-Type: application/json' POST /v1/imports)
+refused "$rec" "only https:// URLs are accepted" "a plain-http URL without operations.allow_http"
+[ ! -s "$T/www.requests" ] || fail "the http URL was contacted: $(cat "$T/www.requests")"
+stop_serve
+jq '.operations.allow_http = true' "$T/agent.json" >"$T/agent.json.new" && mv "$T/agent.json.new" "$T/agent.json"
+chmod 600 "$T/agent.json"
+start_serve || fail "serve did not start again"
 
 # --- the real full backup, uploaded: one restart, remapped, credentials intact
 runs0=$(gateway_runs)

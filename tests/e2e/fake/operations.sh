@@ -22,6 +22,24 @@ grep -q "another clawkeeper agent (pid $SERVE_PID) holds $T/work/agent.lock" <<<
 [ -S "$T/agent.sock" ] && call GET /v1/agent >/dev/null || fail "a second agent took the first one's socket"
 pass "a second agent on the same instance exits 1 naming the first (pid $SERVE_PID); gateway $gw_pid and the API untouched"
 
+# --- the plan route: what a regenerate would write, for the running
+# release, and nothing written (not the config, not the cron store)
+before=$(tree_sha); runs0=$(gateway_runs)
+plan=$(call --data '{}' -H 'Content-Type: application/json' POST /v1/instance/config/plan)
+[ "$(jq -r .target_version <<<"$plan")" = 2026.6.1 ] || fail "plan: target_version $(jq .target_version <<<"$plan"), want the running 2026.6.1"
+jq -e '[.plan[] | select(.surface == "defaults" and .role == "fallback") | .ref] ==
+	["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]' <<<"$plan" >/dev/null ||
+	fail "plan: fallbacks planned $(jq -c '[.plan[] | select(.role == "fallback")]' <<<"$plan")"
+jq -e '[.plan[] | select(.surface == "defaults" and .role == "primary") | {ref, to}] ==
+	[{ref: "openai-codex/gpt-5.5", to: "openai/gpt-5.5"}]' <<<"$plan" >/dev/null ||
+	fail "plan: primary $(jq -c '[.plan[] | select(.role == "primary")]' <<<"$plan")"
+jq -e '[.diff[] | select(.path == "agents.defaults.model.fallbacks")] == [{path: "agents.defaults.model.fallbacks",
+	op: "add", to: ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct"]}]' <<<"$plan" >/dev/null ||
+	fail "plan: the diff does not add the fallbacks: $(jq -c .diff <<<"$plan" | cut -c1-300)"
+jq -e '[.cron[] | .name] == ["strict"]' <<<"$plan" >/dev/null || fail "plan: cron patches $(jq -c .cron <<<"$plan")"
+[ "$(tree_sha)" = "$before" ] && [ "$(gateway_runs)" = "$runs0" ] || fail "plan: it wrote or restarted something"
+pass "POST /v1/instance/config/plan: for the running 6.1, the Codex primary as openai/gpt-5.5, both fallbacks, the cron patch for strict; nothing written, no restart"
+
 # --- regenerate: one restart, chain restored
 runs0=$(gateway_runs)
 body=$(call --data '{}' -H 'Content-Type: application/json' -H 'Idempotency-Key: regen-1' POST /v1/regenerate)
