@@ -44,7 +44,7 @@ real_suite() { # real_suite NAME: runs tests/e2e/real/NAME.sh, prints its log
 	return "$rc"
 }
 if [ "${SKIP_REAL:-0}" != 1 ]; then
-	step "real OpenClaw (every published line; upgrade paths; scenarios; drill)"
+	step "real OpenClaw (every published line; upgrade paths; scenarios; drill; the generator's expected configs)"
 	rm -f build/real.log
 	# Installs first, one at a time (npm in parallel fights over its cache).
 	for v in 2026.5.28 2026.6.1 2026.6.35 2026.7.1 2026.7.35 2026.8.2 2026.9.1 2026.9.6; do
@@ -57,7 +57,11 @@ if [ "${SKIP_REAL:-0}" != 1 ]; then
 	set +e
 	{ real_suite upgrades; echo $? >build/real-a.rc; real_suite drill; echo $? >>build/real-a.rc; } &
 	a=$!
-	{ CK_E2E_JOBS=1 real_suite versions; echo $? >build/real-b.rc; real_suite scenarios; echo $? >>build/real-b.rc; } &
+	{
+		CK_E2E_JOBS=1 real_suite versions; echo $? >build/real-b.rc
+		real_suite scenarios; echo $? >>build/real-b.rc
+		real_suite expected; echo $? >>build/real-b.rc
+	} &
 	b=$!
 	wait "$a" "$b"
 	set -e

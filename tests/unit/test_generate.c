@@ -4,7 +4,10 @@
  * expected.json (the whole output config) and expected-plan
  * ("surface ref action to code" per line). Plus the real libcurl listing
  * against an in-test HTTP server, the diff's redaction and input errors.
- * CK_GEN_UPDATE=1 rewrites expected.json (review the result by hand). */
+ * CK_GEN_UPDATE=1 rewrites expected.json (review the result by hand).
+ * Each case's `chains` (written by hand from the settings) is what the
+ * real tier (tests/e2e/real/expected.sh) has the target's own OpenClaw
+ * read from expected.json, on every surface. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
