@@ -64,19 +64,6 @@ static const char limited_body[] =
 	"{\"error\":{\"message\":\"Rate limit reached for requests. Please try "
 	"again later.\",\"type\":\"rate_limit_error\",\"code\":\"rate_limit_exceeded\"}}";
 
-const char *
-ck_stub_answer_name(enum ck_stub_answer a)
-{
-	switch (a) {
-	case CK_STUB_RATE_LIMITED:
-		return "rate_limited";
-	case CK_STUB_SUCCESS:
-		return "success";
-	default:
-		return "token_expired";
-	}
-}
-
 int
 ck_stub_answer_parse(const char *s, enum ck_stub_answer *out)
 {

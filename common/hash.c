@@ -30,8 +30,8 @@ ck_hex_encode(const uint8_t *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-hex_value(char c)
+int
+ck_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -51,8 +51,8 @@ ck_hex_decode(const char *hex, uint8_t *out, size_t out_max)
 	if (len % 2 != 0 || len / 2 > out_max)
 		return -1;
 	for (i = 0; i < len / 2; i++) {
-		int hi = hex_value(hex[2 * i]);
-		int lo = hex_value(hex[2 * i + 1]);
+		int hi = ck_hex_digit((unsigned char)hex[2 * i]);
+		int lo = ck_hex_digit((unsigned char)hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "clawkeeper/fileio.h"
+#include "clawkeeper/hash.h"
 #include "clawkeeper/json5.h"
 
 #define JSON5_MAX_DEPTH 512
@@ -294,18 +295,6 @@ strref_ptr(const struct parser *ps, const struct strref *s)
 	return (const char *)ps->in + s->off;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Read `digits` hex digits at in[at]; -1 when they are not all there. */
 static long
 read_hex(const struct parser *ps, size_t at, int digits)
@@ -316,7 +305,7 @@ read_hex(const struct parser *ps, size_t at, int digits)
 	if (ps->len - at < (size_t)digits)
 		return -1;
 	for (i = 0; i < digits; i++) {
-		h = hexval(ps->in[at + i]);
+		h = ck_hex_digit(ps->in[at + i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
@@ -676,7 +665,7 @@ make_hex(struct parser *ps, size_t start, size_t digits, int negative)
 	int h;
 
 	for (i = digits; i < ps->pos; i++) {
-		h = hexval(ps->in[i]);
+		h = ck_hex_digit(ps->in[i]);
 		if (!big && u > (UINT64_MAX >> 4)) {
 			big = 1;
 			d = (double)u;
@@ -765,7 +754,7 @@ parse_hex(struct parser *ps, size_t start, size_t at, int negative)
 	json_t *v;
 
 	ps->pos = digits;
-	while (ps->pos < ps->len && hexval(ps->in[ps->pos]) >= 0)
+	while (ps->pos < ps->len && ck_hex_digit(ps->in[ps->pos]) >= 0)
 		ps->pos++;
 	if (ps->pos == digits) {
 		fail(ps, ps->pos, "expected hex digits after '0x', found %s",

@@ -14,6 +14,8 @@
 void ck_sha256(const void *data, size_t len, uint8_t out[CK_SHA256_LEN]);
 void ck_sha256_hex(const void *data, size_t len, char out[CK_SHA256_HEX_LEN]);
 void ck_hex_encode(const uint8_t *in, size_t len, char *out /* 2*len+1 */);
+/* The value of one hex digit (either case), -1 for anything else. */
+int ck_hex_digit(int c);
 /* Returns bytes decoded, -1 on a bad hex digit or odd length. */
 int ck_hex_decode(const char *hex, uint8_t *out, size_t out_max);
 void ck_hmac_sha256(const void *key, size_t key_len, const void *data,

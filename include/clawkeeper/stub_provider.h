@@ -40,7 +40,6 @@ json_t *ck_stub_provider_log(struct ck_stub_provider *stub);
 /* Stops the thread, waits for open connections, frees. NULL is fine. */
 void ck_stub_provider_stop(struct ck_stub_provider *stub);
 
-const char *ck_stub_answer_name(enum ck_stub_answer a);
 /* "401"/"expired", "429"/"rate_limited", "ok"/"success"; -1 otherwise. */
 int ck_stub_answer_parse(const char *s, enum ck_stub_answer *out);
 
