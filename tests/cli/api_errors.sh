@@ -23,7 +23,7 @@ sent=$(awk '{ if ($1 in s) s[$1] = s[$1] " / " $2; else s[$1] = $2 } END { for (
 grep -q '^unauthorized 401$' <<<"$sent" && grep -q '^method_not_allowed 405$' <<<"$sent" ||
 	fail "the scan of auth.c/server.c no longer finds unauthorized/method_not_allowed: update it"
 if [ "$doc" != "$sent" ]; then
-	diff <(printf '%s\n' "$doc") <(printf '%s\n' "$sent") | sed 's/^</docs:/; s/^>/code:/'
+	diff <(printf '%s\n' "$doc") <(printf '%s\n' "$sent") | sed 's/^</docs:/; s/^>/code:/' || true
 	fail "docs/api.md's error codes differ from the ones the sources send"
 fi
 echo "ok: the $(wc -l <<<"$sent") error codes docs/api.md lists are exactly the ones the API sends, with their statuses"

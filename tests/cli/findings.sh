@@ -12,7 +12,7 @@ table=$("$BIN" findings --markdown)
 readme=$(sed -n '/^<!-- findings: begin/,/^<!-- findings: end/p' "$SRC/README.md" | sed '1d;$d')
 [ -n "$readme" ] || fail "README.md has no findings block"
 if [ "$readme" != "$table" ]; then
-	diff <(printf '%s\n' "$readme") <(printf '%s\n' "$table") | head -20
+	diff <(printf '%s\n' "$readme") <(printf '%s\n' "$table") | head -20 || true
 	fail "README.md's finding table differs from the registry (clawkeeper findings --markdown)"
 fi
 echo "ok: README's finding table is the registry's ($(grep -c '^| `' <<<"$table") codes)"
