@@ -435,6 +435,44 @@ test_agent_is_open(void **state)
 	free(r.body);
 }
 
+/* The credential statuses the report gives equal the ones the real
+ * 2026.5.28 printed for the same store (models-status-json.stdout of the
+ * s7-all capture), for every profile whose status does not depend on
+ * today's date (api keys, a token valid into 2027, two long expired). */
+static void
+expect_statuses_of_real_openclaw(const json_t *creds)
+{
+	static const char *const stable[] = { "openai:manual", "anthropic:manual",
+		"openrouter:manual", "ollama:manual", "openrouter:valid-token",
+		"anthropic:expired-token", "openai-codex:expired@example.com", NULL };
+	json_error_t jerr;
+	json_t *real = json_load_file(FIX "/auth/s7-all/models-status-json.stdout", 0, &jerr);
+	json_t *prov, *prof, *c;
+	size_t i, j, k, n;
+
+	assert_non_null(real);
+	for (n = 0; stable[n] != NULL; n++) {
+		const char *want = NULL, *got = NULL;
+
+		json_array_foreach(json_object_get(json_object_get(json_object_get(real, "auth"),
+		    "oauth"), "providers"), i, prov) {
+			json_array_foreach(json_object_get(prov, "profiles"), j, prof) {
+				if (strcmp(json_string_value(json_object_get(prof, "profileId")),
+				    stable[n]) == 0)
+					want = json_string_value(json_object_get(prof, "status"));
+			}
+		}
+		json_array_foreach(creds, k, c) {
+			if (strcmp(json_string_value(json_object_get(c, "profile")), stable[n]) == 0)
+				got = json_string_value(json_object_get(c, "status"));
+		}
+		if (want == NULL || got == NULL || strcmp(want, got) != 0)
+			fail_msg("%s: health says %s, the real openclaw said %s", stable[n],
+			    got ? got : "nothing", want ? want : "nothing");
+	}
+	json_decref(real);
+}
+
 static void
 test_health(void **state)
 {
@@ -447,6 +485,11 @@ test_health(void **state)
 	doc = body_json(&r);
 	assert_non_null(json_string_value(json_object_get(doc, "status")));
 	assert_true(json_is_array(json_object_get(doc, "findings")));
+	/* no openclaw_bin in this agent config: the version is the config's */
+	assert_string_equal(json_string_value(json_object_get(doc, "version")), "2026.5.28");
+	assert_string_equal(json_string_value(json_object_get(doc, "version_source")),
+	    "meta.lastTouchedVersion");
+	expect_statuses_of_real_openclaw(json_object_get(doc, "credentials"));
 	json_decref(doc);
 	r2 = req("GET", "/v1/instance/health?refresh=1", NULL, BEARER_READ, NULL);
 	assert_int_equal(r2.status, 200);
@@ -890,7 +933,15 @@ test_auth_matrix(void **state)
 static void
 test_metrics(void **state)
 {
+	static const char *const statuses[] = { "ok", "warning", "critical" };
+	/* a fresh report first (an earlier settings PUT asked for one), then
+	 * the metrics rendered from that same report */
+	struct resp h = req("GET", "/v1/instance/health?refresh=1", NULL, BEARER_READ, NULL);
 	struct resp r = req("GET", "/metrics", NULL, BEARER_READ, NULL);
+	json_t *doc, *counts, *f, *v;
+	const char *status, *key, *p;
+	char line[300];
+	size_t i, n;
 
 	(void)state;
 	assert_int_equal(r.status, 200);
@@ -901,10 +952,42 @@ test_metrics(void **state)
 	    "\"/v1/instance/settings\",status=\"412\"}"));
 	assert_non_null(strstr(r.body,
 	    "clawkeeper_http_request_duration_seconds_bucket{route="));
-	assert_non_null(strstr(r.body, "clawkeeper_health_status{status="));
 	assert_non_null(strstr(r.body,
 	    "clawkeeper_operations{kind=\"upgrade\",result=\"succeeded\"} 1"));
-	assert_non_null(strstr(r.body, "clawkeeper_findings{code="));
+	/* the gauges say what the health report says: its status, and each
+	 * finding code and severity counted */
+	assert_int_equal(h.status, 200);
+	doc = body_json(&h);
+	status = json_string_value(json_object_get(doc, "status"));
+	assert_non_null(status);
+	for (i = 0; i < 3; i++) {
+		snprintf(line, sizeof(line), "\nclawkeeper_health_status{status=\"%s\"} %d\n",
+		    statuses[i], strcmp(statuses[i], status) == 0);
+		if (strstr(r.body, line) == NULL)
+			fail_msg("/metrics lacks%s(health says %s)", line, status);
+	}
+	counts = json_object();
+	json_array_foreach(json_object_get(doc, "findings"), i, f) {
+		snprintf(line, sizeof(line), "clawkeeper_findings{code=\"%s\",severity=\"%s\"}",
+		    json_string_value(json_object_get(f, "code")),
+		    json_string_value(json_object_get(f, "severity")));
+		json_object_set_new(counts, line, json_integer(1 +
+		    json_integer_value(json_object_get(counts, line))));
+	}
+	assert_true(json_object_size(counts) > 0);
+	json_object_foreach(counts, key, v) {
+		snprintf(line, sizeof(line), "\n%s %lld\n", key, json_integer_value(v));
+		if (strstr(r.body, line) == NULL)
+			fail_msg("/metrics lacks%s", line);
+	}
+	n = 0;
+	for (p = strstr(r.body, "\nclawkeeper_findings{"); p != NULL;
+	    p = strstr(p + 1, "\nclawkeeper_findings{"))
+		n++;
+	assert_int_equal(n, json_object_size(counts));
+	json_decref(counts);
+	json_decref(doc);
+	free(h.body);
 	free(r.body);
 }
 
