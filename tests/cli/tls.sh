@@ -45,16 +45,44 @@ out=$(curl -sS --cacert ca.pem --cert client.pem --key client.key -H "Authorizat
 	|| fail "client with a CA-issued certificate could not call the API"
 jq -e '.version == "2026.6.1" and (.findings | length > 0)' <<<"$out" >/dev/null || fail "health over TLS: $out"
 pass "a client certificate from the configured CA gets the health report over TLS"
-"$BIN" call --agent "$U" --cacert ca.pem --token-file token GET /v1/agent >/dev/null 2>&1 \
-	&& fail "a client without a certificate got in"
-code=$(curl -s -o /dev/null -w '%{http_code}' --cacert ca.pem "$U/v1/agent" || true)
-[ "$code" != 200 ] || fail "no client certificate: HTTP $code"
-pass "a client without a certificate is refused ($code)"
-code=$(curl -s -o /dev/null -w '%{http_code}' --cacert ca.pem --cert intruder.pem --key intruder.key "$U/v1/agent" || true)
-[ "$code" != 200 ] || fail "a certificate from another CA: HTTP $code"
-pass "a certificate from another CA is refused ($code)"
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/v1/agent" || true)
+# Each refusal is checked against a server that still answers: the agent
+# is alive and the good client still gets 200 right after it.
+still_serving() {
+	kill -0 "$PID" 2>/dev/null || fail "$1: the agent is gone"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert ca.pem --cert client.pem --key client.key "$U/v1/agent")" = 200 ] ||
+		fail "$1: the good client no longer gets 200"
+}
+# refused WHAT CURL_ARGS...: a failed handshake (curl 35/56/58) or 403 forbidden
+refused() {
+	local what=$1 rc code body
+	shift
+	set +e
+	body=$(curl -s -w '\n%{http_code}' --max-time 5 "$@" "$U/v1/agent")
+	rc=$?
+	set -e
+	code=${body##*$'\n'}
+	case "$rc:$code" in
+	35:* | 56:* | 58:*) pass "$what: refused in the handshake (curl exit $rc)" ;;
+	0:403) jq -e '.error.code == "forbidden"' <<<"${body%$'\n'*}" >/dev/null ||
+		fail "$what: 403 without the forbidden error: ${body%$'\n'*}"
+		pass "$what: 403 forbidden" ;;
+	*) fail "$what: curl exit $rc, HTTP $code" ;;
+	esac
+	still_serving "$what"
+}
+still_serving "the good client"
+if "$BIN" call --agent "$U" --cacert ca.pem --token-file token GET /v1/agent >/dev/null 2>&1; then
+	fail "a client without a certificate got in (clawkeeper call)"
+fi
+still_serving "clawkeeper call without a certificate"
+refused "a client without a certificate" --cacert ca.pem
+refused "a certificate from another CA" --cacert ca.pem --cert intruder.pem --key intruder.key
+set +e
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/v1/agent")
+rc=$?
+set -e
 [ "$code" != 200 ] || fail "plain HTTP on the TLS port answered 200"
-pass "plain HTTP on the TLS port gets no answer ($code)"
+still_serving "plain HTTP"
+pass "plain HTTP on the TLS port gets no answer (curl exit $rc, HTTP $code); the agent still serves TLS"
 grep -q "$TOKEN" serve.log && fail "the token reached the log"
 echo "tls: all assertions passed"
