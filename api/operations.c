@@ -179,7 +179,9 @@ ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 			 &srv->ops_engine_conf);
 	srv->ops_engine_conf.after_restart = after_restart;
 	srv->ops_engine_conf.ud = c;
-	srv->engine = ck_opengine_new(&srv->ops_engine_conf, err);
+	/* published for the health thread, which already runs */
+	__atomic_store_n(&srv->engine, ck_opengine_new(&srv->ops_engine_conf, err),
+			 __ATOMIC_RELEASE);
 	if (srv->engine == NULL)
 		return -1;
 	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE)
