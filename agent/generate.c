@@ -131,13 +131,7 @@ plan_add(struct gen *g, const char *surface, const char *role,
 	if (e == NULL)
 		return -1;
 	if (code != NULL) {
-#ifdef CK_TEST_HOOKS
-		if (ck_finding_code_find(code) == NULL) {
-			fprintf(stderr, "clawkeeper: plan code %s is not in the registry "
-				"(common/finding.c)\n", code);
-			abort();
-		}
-#endif
+		ck_finding_code_check(code);
 		json_object_set_new(e, "code", json_string(code));
 	}
 	return json_array_append_new(g->plan, e);

@@ -190,26 +190,25 @@ upgrade_trees(struct run *r)
 	const char *id = json_string_value(json_object_get(r->op, "id"));
 	json_t *trees = json_array();
 	json_t *ws = ck_instance_workspaces(&r->inst, r->eng->conf->gw->home);
+	char *kept = ck_strdup_printf(".pre-upgrade-%s", id);
+	char *aside = ck_strdup_printf(".failed-upgrade-%s", id);
 	json_t *v;
 	size_t i;
 
 	json_array_insert_new(ws, 0, json_string(r->inst.state_dir));
 	json_array_foreach(ws, i, v) {
 		const char *live = json_string_value(v);
-
-		char *kept = ck_strdup_printf(".pre-upgrade-%s", id);
-		char *aside = ck_strdup_printf(".failed-upgrade-%s", id);
 		char *kp = kept ? ck_tree_beside(live, kept) : NULL;
 		char *ap = aside ? ck_tree_beside(live, aside) : NULL;
 
 		if (kp != NULL && ap != NULL)
 			json_array_append_new(trees, json_pack("{s:s, s:s, s:s}", "live", live,
 				"kept", kp, "aside", ap));
-		free(kept);
-		free(aside);
 		free(kp);
 		free(ap);
 	}
+	free(kept);
+	free(aside);
 	json_decref(ws);
 	return trees;
 }

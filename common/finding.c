@@ -116,6 +116,20 @@ ck_severity_name(enum ck_severity sev)
 	return severity_names[sev];
 }
 
+void
+ck_finding_code_check(const char *code)
+{
+#ifdef CK_TEST_HOOKS
+	if (ck_finding_code_find(code) == NULL) {
+		fprintf(stderr, "clawkeeper: finding code %s is not in the registry "
+			"(common/finding.c)\n", code ? code : "(null)");
+		abort();
+	}
+#else
+	(void)code;
+#endif
+}
+
 int
 ck_finding_add(json_t *findings, const char *code, enum ck_severity sev,
 	       const char *surface, const char *fix, const char *fmt, ...)
@@ -124,14 +138,7 @@ ck_finding_add(json_t *findings, const char *code, enum ck_severity sev,
 	json_t *f;
 	va_list ap;
 
-#ifdef CK_TEST_HOOKS
-	/* a code outside the registry is a bug the test builds stop at */
-	if (ck_finding_code_find(code) == NULL) {
-		fprintf(stderr, "clawkeeper: finding code %s is not in the registry "
-			"(common/finding.c)\n", code);
-		abort();
-	}
-#endif
+	ck_finding_code_check(code);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

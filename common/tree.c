@@ -198,7 +198,7 @@ out:
 	return rc;
 }
 
-static int copy_dir(const char *src, const char *dst, mode_t mode, int raw,
+static int copy_dir(const char *src, const char *dst, mode_t mode, int raw, int top,
 		    struct ck_tree_stats *st, struct ck_error *err);
 
 /* raw: the tree is quiet (its owner stopped): every file byte for byte,
@@ -220,7 +220,7 @@ copy_entry(const char *src_dir, const char *dst_dir, const char *name, int raw,
 		goto out;
 	}
 	if (S_ISDIR(sb.st_mode)) {
-		rc = copy_dir(s, d, sb.st_mode, raw, st, err);
+		rc = copy_dir(s, d, sb.st_mode, raw, 0, st, err);
 	} else if (S_ISLNK(sb.st_mode)) {
 		n = readlink(s, target, sizeof(target) - 1);
 		if (n < 0 || (target[n] = '\0', symlink(target, d)) < 0) {
@@ -286,9 +286,10 @@ copy_entries(const char *src, const char *dst, int raw, int top, struct ck_tree_
 	return rc;
 }
 
+/* top: dst is the tree's own root (its aside entries are left out). */
 static int
-copy_dir(const char *src, const char *dst, mode_t mode, int raw, struct ck_tree_stats *st,
-	 struct ck_error *err)
+copy_dir(const char *src, const char *dst, mode_t mode, int raw, int top,
+	 struct ck_tree_stats *st, struct ck_error *err)
 {
 	int rc;
 
@@ -296,7 +297,7 @@ copy_dir(const char *src, const char *dst, mode_t mode, int raw, struct ck_tree_
 		ck_error_set(err, "%s: mkdir: %s", dst, strerror(errno));
 		return -1;
 	}
-	rc = copy_entries(src, dst, raw, 0, st, err);
+	rc = copy_entries(src, dst, raw, top, st, err);
 	if (rc == 0 && chmod(dst, mode & 07777) < 0) {
 		ck_error_set(err, "%s: chmod: %s", dst, strerror(errno));
 		rc = -1;
@@ -320,15 +321,7 @@ tree_copy(const char *src, const char *dst, int raw, struct ck_tree_stats *stats
 		ck_error_set(err, "%s: already exists", dst);
 		return -1;
 	}
-	if (mkdir(dst, 0700) < 0) {
-		ck_error_set(err, "%s: mkdir: %s", dst, strerror(errno));
-		return -1;
-	}
-	rc = copy_entries(src, dst, raw, 1, stats ? stats : &local, err);
-	if (rc == 0 && chmod(dst, sb.st_mode & 07777) < 0) {
-		ck_error_set(err, "%s: chmod: %s", dst, strerror(errno));
-		rc = -1;
-	}
+	rc = copy_dir(src, dst, sb.st_mode, raw, 1, stats ? stats : &local, err);
 	if (rc < 0)
 		ck_rm_rf(dst, NULL);
 	return rc;

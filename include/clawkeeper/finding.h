@@ -30,6 +30,9 @@ struct ck_finding_code {
 const struct ck_finding_code *ck_finding_codes(size_t *n);
 /* NULL when code is not registered. */
 const struct ck_finding_code *ck_finding_code_find(const char *code);
+/* Test builds stop (abort, naming it) at a code outside the registry;
+ * a bug every report path shares. A no-op in other builds. */
+void ck_finding_code_check(const char *code);
 
 /* Highest severity in the array (CK_SEV_OK when empty). */
 enum ck_severity ck_findings_worst(const json_t *findings);

@@ -208,9 +208,7 @@ for step in stage snapshot stop install generate switch start verify; do
 	CK_TEST_CRASH_AT=$step start_serve || fail "$step: serve did not start"
 	crash_pid=$SERVE_PID
 	id=$(upload "$FULL" | jq -r .id)
-	for _ in $(seq 1 300); do kill -0 "$crash_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$crash_pid" 2>/dev/null && fail "$step: the agent did not die at the hook"
-	wait "$crash_pid" 2>/dev/null || true
+	await_hook_death "$crash_pid" "$step: the agent"
 	SERVE_PID=""
 	start_serve || fail "$step: the agent did not come back"
 	rec=$(wait_op "$id"); state=$(jq -r .state <<<"$rec")

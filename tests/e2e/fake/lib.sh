@@ -118,6 +118,14 @@ start_serve() {
 	return 1
 }
 stop_serve() { kill "$SERVE_PID"; wait "$SERVE_PID" || true; SERVE_PID=""; }
+# await_hook_death PID WHO: PID ends by a test hook's SIGKILL (60 s at most).
+await_hook_death() {
+	local rc=0
+	for _ in $(seq 1 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$1" 2>/dev/null && fail "$2 did not die at the hook"
+	wait "$1" 2>/dev/null || rc=$?
+	[ "$rc" = 137 ] || fail "$2 exited $rc, not by the hook's SIGKILL"
+}
 wait_op() { # id -> prints the final record
 	local rec state
 	for _ in $(seq 1 600); do

@@ -90,7 +90,7 @@ kill_mid() { # what N body
 	CK_TEST_MOVE_KILL_AFTER=$2 start_serve || fail "$1 #$2: serve did not start"
 	pid=$SERVE_PID
 	if [ "$1" = import ]; then id=$(upload "$FULL"); else id=$(post "$3" /v1/upgrades); fi
-	await_death "$pid" "$1 #$2"
+	await_hook_death "$pid" "$1 #$2: the agent"
 	SERVE_PID=""
 	start_serve || fail "$1 #$2: the agent did not come back"
 	rec=$(wait_op "$id")
@@ -98,13 +98,6 @@ kill_mid() { # what N body
 	[ "$(tree_sha)" = "$before" ] || fail "$1 killed after move $2: the state dir differs from before"
 	[ -z "$(ls -d "$S"/.clawkeeper.import-* "$S"/.clawkeeper.*.gone 2>/dev/null)" ] || fail "$1 #$2: left: $(ls -a "$S")"
 	still_mounted "$1 #$2"
-}
-await_death() {
-	local rc=0
-	for _ in $(seq 1 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && fail "$2: the agent did not die at the hook"
-	wait "$1" 2>/dev/null || rc=$?
-	[ "$rc" = 137 ] || fail "$2: the agent exited $rc, not by the hook's SIGKILL"
 }
 [ "$n_live" -ge 3 ] || fail "too few entries to kill between ($n_live live)"
 for n in 1 $((n_live / 2)) "$n_live" $((n_live + 1)) $((n_live + 2)); do

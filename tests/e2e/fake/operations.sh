@@ -160,14 +160,6 @@ crashed_upgrade() {
 	SERVE_PID=""
 	echo "$id"
 }
-# await_hook_death PID WHO: PID ends by the crash hook's SIGKILL (60 s at most).
-await_hook_death() {
-	local rc=0
-	for _ in $(seq 1 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && fail "$2 did not die at the hook"
-	wait "$1" 2>/dev/null || rc=$?
-	[ "$rc" = 137 ] || fail "$2 exited $rc, not by the hook's SIGKILL"
-}
 
 # --- crash at every step boundary: the next agent settles the operation
 # Each step's outcome is pinned (docs/api.md): before "stop" nothing live
