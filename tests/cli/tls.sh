@@ -24,7 +24,9 @@ cert server ca.pem ca.key "IP:127.0.0.1"
 cert client ca.pem ca.key
 cert intruder rogue.pem rogue.key
 chmod 600 ./*.key
-PORT=$((20000 + RANDOM % 20000))
+# shellcheck source=tests/lib/port.sh
+. "$SRC/tests/lib/port.sh"
+PORT=$(free_port)
 TOKEN=tls-test-token-$RANDOM$RANDOM
 printf '%s' "$TOKEN" >token; chmod 600 token
 cat >agent.json <<JSON

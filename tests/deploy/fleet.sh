@@ -75,18 +75,8 @@ fleet_setup_one() { # i api_port gw_port failing(0|1)
 	echo "$2" >"$d/api.port"
 }
 
-# Free loopback port: bind-test with bash's /dev/tcp (refused = free).
-fleet_free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		grep -qx "$p" "$T/ports.used" 2>/dev/null && continue
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-		echo "$p" >>"$T/ports.used"
-		echo "$p"
-		return 0
-	done
-}
+# shellcheck source=tests/lib/port.sh
+. "$SRC/tests/lib/port.sh"
 
 # fleet_setup N "i j k" : N agents, those listed have a failing target.
 fleet_setup() {
@@ -95,7 +85,7 @@ fleet_setup() {
 	for i in $(seq -f %02g 1 "$n"); do
 		failing=0
 		case " $2 " in *" $i "*) failing=1 ;; esac
-		fleet_setup_one "$i" "$(fleet_free_port)" "$(fleet_free_port)" "$failing"
+		fleet_setup_one "$i" "$(free_port)" "$(free_port)" "$failing"
 	done
 }
 

@@ -25,7 +25,9 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -n 30 "$T/serve.log"; CK_FAILED_SHOWN=1; exit 1; }
 pass() { echo "ok: $*"; }
 
-GW_PORT=$((20000 + RANDOM % 20000))
+# shellcheck source=tests/lib/port.sh
+. "$SRC/tests/lib/port.sh"
+GW_PORT=$(free_port)
 export FAKE_OPENCLAW_LOG=$T/openclaw-calls.log
 export FAKE_OPENCLAW_READY_AFTER_MS=1200   # like 9.6's startup-sidecars 503s
 

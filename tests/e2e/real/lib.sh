@@ -4,6 +4,8 @@
 # provider, and `clawkeeper serve` driven through its signed API.
 # Needs: $ck (clawkeeper), $src, $work, $cache.
 
+# shellcheck source=tests/lib/port.sh
+. "$src/tests/lib/port.sh"
 passed=0
 failed=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }

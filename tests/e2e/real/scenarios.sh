@@ -57,7 +57,7 @@ OWN_RUNTIME='.agents.defaults.models["openai/gpt-5.5"] = {agentRuntime: {id: "op
 # ---------------------------------------------------------------- 2 + 3
 # One 9.6 instance carries scenario 2 and then scenario 3.
 v96=$work/v96
-v96_port=$((20000 + RANDOM % 20000))
+v96_port=$(free_port)
 setup_v96() {
 	cases+=("$v96")
 	make_instance "$v96" "$NEW" || { not_ok "$NEW: openclaw setup --baseline"; return 1; }
@@ -208,7 +208,7 @@ creds_case() { # creds_case VERSION
 	point_at_stub "$c" '.agents.defaults.model = {primary: "openai/gpt-5.5",
 	    fallbacks: ["anthropic/claude-sonnet-4-6", "openrouter/meta-llama/llama-3.3-70b-instruct",
 	                "openai-codex/gpt-5.5"]} | '"$OWN_RUNTIME | $AUTH_IN_CONFIG" \
-		$((20000 + RANDOM % 20000)) || return 1
+		$(free_port) || return 1
 	mkdir -p "$c/state/agents/main/agent"
 	legacy_store >"$c/state/agents/main/agent/auth-profiles.json"
 	chmod 600 "$c/state/agents/main/agent/auth-profiles.json"
@@ -285,7 +285,7 @@ scenario4() {
 # ---------------------------------------------------------------- 1
 scenario1() {
 	local c=$work/field port h body id rec runs0 t0 t_up dec archive
-	port=$((20000 + RANDOM % 20000))
+	port=$(free_port)
 	echo "== scenario 1: the field failure ($OLD, Codex primary), upgraded to $NEW"
 	cases+=("$c")
 	make_instance "$c" "$OLD" || { not_ok "$OLD: openclaw setup"; return 1; }
@@ -373,7 +373,7 @@ scenario1() {
 # 5.28 the imported config names; and the drill runs (operations.drill).
 scenario5() {
 	local c=$work/host61 port archive rec id
-	port=$((20000 + RANDOM % 20000))
+	port=$(free_port)
 	echo "== scenario 5: a $OLD backup imported into a $MID host, then regenerate"
 	archive=$(find "$work/field/backups" -type f -name '*.tar.gz' 2>/dev/null | head -1)
 	check "scenario 1 left its $OLD backup" [ -n "$archive" ] || return 1

@@ -114,7 +114,7 @@ cutover_breaker() {
 upgrade_path() {
 	local from=$1 to=$2 c port rec id t0 st sess status runs0
 	c=$work/$from-to-$to
-	port=$((20000 + RANDOM % 20000))
+	port=$(free_port)
 	echo "== $from -> $to"
 	build "$c" "$from" "$port" || return 1
 	sess=$(find "$c/state/agents/main/sessions" -name '*.jsonl' -printf '%f\n' 2>/dev/null | head -1)
