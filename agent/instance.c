@@ -17,6 +17,7 @@
 #include "clawkeeper/gateway.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/instance.h"
+#include "clawkeeper/redact.h"
 #include "clawkeeper/json5.h"
 #include "clawkeeper/log.h"
 #include "clawkeeper/spawn.h"
@@ -412,4 +413,36 @@ ck_instance_workspaces(const struct ck_instance *inst, const char *home)
 	json_object_foreach(json_object_get(agents, "entries"), key, it)
 		add_workspace(out, inst, json_string_value(json_object_get(it, "workspace")), home);
 	return out;
+}
+
+enum ck_config_shown
+ck_instance_config_show(const struct ck_instance_opts *opts, json_t **out,
+    struct ck_error *err)
+{
+	struct ck_instance_opts files = *opts;
+	struct ck_instance inst;
+	enum ck_config_shown r = CK_CONFIG_SHOWN;
+
+	*out = NULL;
+	files.openclaw_bin = NULL;
+	if (ck_instance_open(&files, &inst, err) != 0)
+		return CK_CONFIG_NO_INSTANCE;
+	if (inst.config == NULL) {
+		if (inst.config_missing) {
+			ck_error_set(err, "%s does not exist", inst.config_path);
+			r = CK_CONFIG_MISSING;
+		} else {
+			ck_error_set(err, "%s", inst.config_error);
+			r = CK_CONFIG_UNREADABLE;
+		}
+	} else {
+		*out = json_pack("{s:s, s:s?, s:o?}", "path", inst.config_path,
+		    "version", inst.version, "config", ck_redact(inst.config));
+		if (*out == NULL) {
+			ck_error_set(err, "out of memory");
+			r = CK_CONFIG_UNREADABLE;
+		}
+	}
+	ck_instance_close(&inst);
+	return r;
 }

@@ -2,11 +2,19 @@
  * of keys, each with its own check, so a new key is one row; anything not
  * in the table is refused by name. Messages name the field path. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "clawkeeper/fileio.h"
+#include "clawkeeper/hash.h"
+#include "clawkeeper/redact.h"
 #include "clawkeeper/settings.h"
 
 #define REF_MAX 200
@@ -365,4 +373,171 @@ ck_settings_load(const char *path, struct ck_error *err)
 		return NULL;
 	}
 	return doc;
+}
+
+/* ------------------------------------------------------------------ store */
+
+/* Serializes read-compare-write in this process (flock is per open file,
+ * so two threads of one agent need this too). */
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct stored {
+	char *bytes;   /* NULL when there is no file */
+	size_t len;
+	char etag[CK_SETTINGS_ETAG_LEN];
+};
+
+static void
+etag_of(const char *bytes, size_t len, char etag[CK_SETTINGS_ETAG_LEN])
+{
+	char hex[CK_SHA256_HEX_LEN];
+
+	ck_sha256_hex(bytes, len, hex);
+	snprintf(etag, CK_SETTINGS_ETAG_LEN, "\"%s\"", hex);
+}
+
+static int
+read_stored(const char *path, struct stored *st, struct ck_error *err)
+{
+	memset(st, 0, sizeof(*st));
+	if (!ck_file_exists(path))
+		return 0;
+	if (ck_file_read(path, CK_SETTINGS_MAX_BYTES, &st->bytes, &st->len, err) != 0)
+		return -1;
+	etag_of(st->bytes, st->len, st->etag);
+	return 0;
+}
+
+/* The redacted form of stored bytes, or NULL with err. */
+static json_t *
+redacted(const char *path, const char *bytes, size_t len, struct ck_error *err)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(bytes, len, 0, &jerr), *r;
+
+	if (doc == NULL) {
+		ck_error_set(err, "stored settings %s: line %d, column %d: %s",
+		    path, jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	r = ck_redact(doc);
+	json_decref(doc);
+	if (r == NULL)
+		ck_error_set(err, "out of memory");
+	return r;
+}
+
+/* A lock on the settings' directory for the whole compare-and-set: the
+ * file itself is replaced by rename, so its inode cannot carry one. */
+static int
+lock_dir(const char *path, struct ck_error *err)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (copy == NULL) {
+		ck_error_set(err, "out of memory");
+		return -1;
+	}
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		ck_error_set(err, "settings: %s: open its directory: %s", path,
+		    strerror(errno));
+	else if (flock(fd, LOCK_EX) != 0) {
+		ck_error_set(err, "settings: %s: lock its directory: %s", path,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	free(copy);
+	return fd;
+}
+
+enum ck_settings_result
+ck_settings_get(const char *path, json_t **out, char etag[CK_SETTINGS_ETAG_LEN],
+    struct ck_error *err)
+{
+	struct stored st;
+	int r;
+
+	*out = NULL;
+	pthread_mutex_lock(&store_lock);
+	r = read_stored(path, &st, err);
+	pthread_mutex_unlock(&store_lock);
+	if (r != 0)
+		return CK_SETTINGS_UNREADABLE;
+	if (st.bytes == NULL) {
+		ck_error_set(err, "no settings stored yet at %s", path);
+		return CK_SETTINGS_MISSING;
+	}
+	*out = redacted(path, st.bytes, st.len, err);
+	memcpy(etag, st.etag, CK_SETTINGS_ETAG_LEN);
+	free(st.bytes);
+	return *out != NULL ? CK_SETTINGS_OK : CK_SETTINGS_UNREADABLE;
+}
+
+static enum ck_settings_result
+put_locked(const char *path, json_t *doc, const char *if_match, json_t **out,
+    char etag[CK_SETTINGS_ETAG_LEN], struct ck_error *err)
+{
+	struct stored st;
+	char *text;
+
+	if (read_stored(path, &st, err) != 0)
+		return CK_SETTINGS_UNREADABLE;
+	if (if_match != NULL)
+		while (*if_match == ' ')
+			if_match++;
+	if (if_match == NULL && st.bytes != NULL) {
+		free(st.bytes);
+		ck_error_set(err, "settings exist: send If-Match with the ETag of a GET (or *)");
+		return CK_SETTINGS_NEED_MATCH;
+	}
+	if (if_match != NULL && (st.bytes == NULL ||
+	    (strcmp(if_match, "*") != 0 && strcmp(if_match, st.etag) != 0))) {
+		free(st.bytes);
+		ck_error_set(err, "If-Match does not match the stored settings: GET them again");
+		return CK_SETTINGS_STALE;
+	}
+	if (st.bytes != NULL) {
+		json_t *old = json_loadb(st.bytes, st.len, 0, NULL);
+
+		ck_redact_restore(doc, old);
+		json_decref(old);
+		free(st.bytes);
+	}
+	if (ck_settings_validate(doc, err) != 0)
+		return CK_SETTINGS_INVALID;
+	text = json_dumps(doc, JSON_INDENT(2));
+	if (text == NULL) {
+		ck_error_set(err, "out of memory");
+		return CK_SETTINGS_UNWRITABLE;
+	}
+	/* 0600: provider configs may hold keys */
+	if (ck_file_write_atomic(path, text, strlen(text), 0600, err) != 0) {
+		free(text);
+		return CK_SETTINGS_UNWRITABLE;
+	}
+	etag_of(text, strlen(text), etag);
+	*out = redacted(path, text, strlen(text), err);
+	free(text);
+	return *out != NULL ? CK_SETTINGS_OK : CK_SETTINGS_UNWRITABLE;
+}
+
+enum ck_settings_result
+ck_settings_put(const char *path, json_t *doc, const char *if_match,
+    json_t **out, char etag[CK_SETTINGS_ETAG_LEN], struct ck_error *err)
+{
+	enum ck_settings_result r;
+	int fd;
+
+	*out = NULL;
+	pthread_mutex_lock(&store_lock);
+	fd = lock_dir(path, err);
+	r = fd < 0 ? CK_SETTINGS_UNWRITABLE :
+	    put_locked(path, doc, if_match, out, etag, err);
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_unlock(&store_lock);
+	return r;
 }

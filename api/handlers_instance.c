@@ -7,7 +7,6 @@
 #include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/instance.h"
-#include "clawkeeper/redact.h"
 #include "internal.h"
 
 #define DECISIONS_DEFAULT 1000
@@ -84,29 +83,21 @@ enum MHD_Result
 ck_h_config(struct ck_request *req)
 {
 	struct ck_instance_opts opts;
-	struct ck_instance inst;
 	struct ck_error err;
-	enum MHD_Result rc;
-	json_t *redacted;
+	json_t *doc;
 
 	instance_opts(ck_req_conf(req), &opts);
-	if (ck_instance_open(&opts, &inst, &err) != 0)
-		return ck_reply_error(req, 503, "instance_unreadable", "%s",
-		    err.msg);
-	if (inst.config == NULL) {
-		rc = inst.config_missing ?
-		    ck_reply_error(req, 404, "config_missing", "%s does not exist",
-		    inst.config_path) :
-		    ck_reply_error(req, 503, "config_unreadable", "%s",
-		    inst.config_error);
-		ck_instance_close(&inst);
-		return rc;
+	switch (ck_instance_config_show(&opts, &doc, &err)) {
+	case CK_CONFIG_SHOWN:
+		return ck_reply_json(req, 200, doc, NULL);
+	case CK_CONFIG_MISSING:
+		return ck_reply_error(req, 404, "config_missing", "%s", err.msg);
+	case CK_CONFIG_NO_INSTANCE:
+		return ck_reply_error(req, 503, "instance_unreadable", "%s", err.msg);
+	case CK_CONFIG_UNREADABLE:
+	default:
+		return ck_reply_error(req, 503, "config_unreadable", "%s", err.msg);
 	}
-	redacted = ck_redact(inst.config);
-	rc = ck_reply_json(req, 200, json_pack("{s:s, s:s?, s:o?}", "path",
-	    inst.config_path, "version", inst.version, "config", redacted), NULL);
-	ck_instance_close(&inst);
-	return rc;
 }
 
 /* The newest `limit` records, oldest first, in a ring of references. */

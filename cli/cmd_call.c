@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <curl/curl.h>
 
 #include "clawkeeper/agentconf.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
+#include "client.h"
 #include "commands.h"
 
 #define DEFAULT_AGENT "http://127.0.0.1:7600"
@@ -108,144 +108,37 @@ load_body(struct call *c, struct ck_error *err)
 	return 0;
 }
 
-static void
-body_sha256(const struct call *c, char hex[CK_SHA256_HEX_LEN])
+/* The token file's first line, or the key file's key, into the client. */
+static int
+credentials(const struct call *c, struct ck_client *cl, uint8_t *key,
+    char **token, struct ck_error *err)
 {
-	ck_sha256_hex(c->body ? c->body : "", c->body_len, hex);
-}
-
-static char *
-auth_header(const struct call *c, struct ck_error *err)
-{
-	uint8_t key[CK_KEY_MAX], rnd[16], mac[CK_SHA256_LEN];
-	char nonce[33], body_hex[CK_SHA256_HEX_LEN], sig[2 * CK_SHA256_LEN + 1];
-	size_t key_len;
-	long long ts = (long long)time(NULL);
-	char *canon, *h;
+	size_t len;
 
 	if (c->token_file != NULL) {
-		char *tok = NULL;
-		size_t len;
-
-		if (ck_file_read(c->token_file, 4096, &tok, &len, err) != 0)
-			return NULL;
-		tok[strcspn(tok, "\r\n")] = '\0';
-		h = ck_strdup_printf("Authorization: Bearer %s", tok);
-		explicit_bzero(tok, len);
-		free(tok);
-		return h;
+		if (ck_file_read(c->token_file, 4096, token, &len, err) != 0)
+			return -1;
+		(*token)[strcspn(*token, "\r\n")] = '\0';
+		cl->token = *token;
+	} else if (c->key_file != NULL) {
+		if (ck_agentconf_read_key(c->key_file, key, &cl->key_len, err) != 0)
+			return -1;
+		cl->key = key;
+		cl->key_id = c->key_id;
 	}
-	if (c->key_file == NULL)
-		return NULL;
-	if (ck_agentconf_read_key(c->key_file, key, &key_len, err) != 0 ||
-	    ck_random_bytes(rnd, sizeof(rnd)) != 0)
-		return NULL;
-	ck_hex_encode(rnd, sizeof(rnd), nonce);
-	body_sha256(c, body_hex);
-	canon = ck_strdup_printf("%s\n%s\n%lld\n%s\n%s", c->method, c->path, ts,
-	    nonce, body_hex);
-	if (canon == NULL)
-		return NULL;
-	ck_hmac_sha256(key, key_len, canon, strlen(canon), mac);
-	explicit_bzero(key, sizeof(key));
-	free(canon);
-	ck_hex_encode(mac, sizeof(mac), sig);
-	return ck_strdup_printf("Authorization: CK-HMAC-SHA256 keyId=%s, "
-	    "ts=%lld, nonce=%s, signature=%s", c->key_id, ts, nonce, sig);
-}
-
-static size_t
-on_header(char *buf, size_t size, size_t n, void *ud)
-{
-	(void)ud;
-	fwrite(buf, size, n, stderr);
-	return size * n;
-}
-
-/* 1 when the caller gave this header with -H (case-insensitive name). */
-static int
-has_header(const struct call *c, const char *name)
-{
-	size_t n = strlen(name);
-	int i;
-
-	for (i = 0; i < c->n_headers; i++)
-		if (strncasecmp(c->headers[i], name, n) == 0 && c->headers[i][n] == ':')
-			return 1;
 	return 0;
-}
-
-static int
-send_request(struct call *c, const char *auth)
-{
-	CURL *curl = curl_easy_init();
-	struct curl_slist *hl = NULL;
-	char *url;
-	long status = 0;
-	CURLcode rc;
-	int i;
-
-	if (curl == NULL)
-		return 1;
-	if (strncmp(c->agent, "unix:", 5) == 0) {
-		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->agent + 5);
-		url = ck_strdup_printf("http://localhost%s", c->path);
-	} else
-		url = ck_strdup_printf("%s%s", c->agent, c->path);
-	if (auth != NULL)
-		hl = curl_slist_append(hl, auth);
-	/* the agent checks the body against it, and a signature covers it, so
-	 * the signature is verified before the agent reads the body */
-	if (c->body != NULL || c->key_file != NULL) {
-		char hex[CK_SHA256_HEX_LEN], *h;
-
-		body_sha256(c, hex);
-		h = ck_strdup_printf("X-Content-SHA256: %s", hex);
-		if (h != NULL)
-			hl = curl_slist_append(hl, h);
-		free(h);
-	}
-	if (c->body != NULL && !has_header(c, "Content-Type"))
-		hl = curl_slist_append(hl, "Content-Type: application/json");
-	for (i = 0; i < c->n_headers; i++)
-		hl = curl_slist_append(hl, c->headers[i]);
-	hl = curl_slist_append(hl, "Expect:");
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	/* the signature covers the path exactly as written */
-	curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, c->method);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-	if (c->body != NULL) {
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, c->body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)c->body_len);
-	}
-	if (c->include)
-		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	if (c->cacert != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, c->cacert);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-	rc = curl_easy_perform(curl);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	else
-		fprintf(stderr, "clawkeeper call: %s: %s\n", c->agent,
-		    curl_easy_strerror(rc));
-	fflush(stdout);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(curl);
-	free(url);
-	if (rc == CURLE_OK && (status < 200 || status > 299))
-		fprintf(stderr, "\nclawkeeper call: HTTP %ld\n", status);
-	return rc == CURLE_OK && status >= 200 && status <= 299 ? 0 : 1;
 }
 
 int
 ck_cmd_call(int argc, char **argv)
 {
 	struct call c;
+	struct ck_client cl = { 0 };
+	struct ck_request_out req = { 0 };
+	struct ck_response resp;
 	struct ck_error err;
-	char *auth = NULL;
+	uint8_t key[CK_KEY_MAX];
+	char *token = NULL;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -261,19 +154,38 @@ ck_cmd_call(int argc, char **argv)
 		fprintf(stderr, "clawkeeper call: %s\n", err.msg);
 		return 1;
 	}
-	err.msg[0] = '\0';
-	auth = auth_header(&c, &err);
-	if (auth == NULL && err.msg[0] != '\0') {
+	if (credentials(&c, &cl, key, &token, &err) != 0) {
 		fprintf(stderr, "clawkeeper call: %s\n", err.msg);
 		free(c.body);
 		return 1;
 	}
+	req.method = c.method;
+	req.path = c.path;
+	req.body = c.body;
+	req.body_len = c.body_len;
+	req.headers = c.headers;
+	req.n_headers = c.n_headers;
+	req.include_headers = c.include;
+	cl.agent = c.agent;
+	cl.cacert = c.cacert;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = send_request(&c, auth);
+	if (ck_client_send(&cl, &req, &resp, &err) != 0) {
+		fprintf(stderr, "clawkeeper call: %s\n", err.msg);
+		rc = 1;
+	} else {
+		if (resp.body != NULL)
+			fwrite(resp.body, 1, resp.len, stdout);
+		fflush(stdout);
+		if (resp.status < 200 || resp.status > 299)
+			fprintf(stderr, "\nclawkeeper call: HTTP %ld\n", resp.status);
+		rc = resp.status >= 200 && resp.status <= 299 ? 0 : 1;
+		ck_response_free(&resp);
+	}
 	curl_global_cleanup();
-	if (auth != NULL)
-		explicit_bzero(auth, strlen(auth));
-	free(auth);
+	explicit_bzero(key, sizeof(key));
+	if (token != NULL)
+		explicit_bzero(token, strlen(token));
+	free(token);
 	free(c.body);
 	return rc;
 }

@@ -1,12 +1,67 @@
 /* `clawkeeper config check FILE`: validate an agent config, naming every
  * unknown or bad field path-style, and check its key files (mode 0600).
+ * `clawkeeper config show [--config FILE]`: the instance's live OpenClaw
+ * config as GET /v1/instance/config gives it ({path, version, config},
+ * secrets as fingerprints; the same agent function).
  *
- * Exit codes: 0 valid, 1 invalid or unreadable, 64 usage. */
+ * Exit codes: 0 valid / shown, 1 invalid, unreadable or missing, 64 usage. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clawkeeper/agentconf.h"
+#include "clawkeeper/instance.h"
 #include "commands.h"
+
+static int
+config_usage(FILE *out, int rc)
+{
+	fprintf(out, "usage: clawkeeper config check FILE\n"
+	    "  validates an agent config (e.g. /etc/clawkeeper/agent.json)\n"
+	    "       clawkeeper config show [--config FILE]\n"
+	    "  prints the instance's live OpenClaw config, secrets as fingerprints\n");
+	return rc;
+}
+
+static int
+config_show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL;
+	struct ck_instance_opts io;
+	struct ck_agentconf *conf;
+	struct ck_error err;
+	json_t *doc;
+	int c;
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'h': return config_usage(stdout, 0);
+		default: return config_usage(stderr, 64);
+		}
+	}
+	if (optind != argc)
+		return config_usage(stderr, 64);
+	conf = ck_cli_conf_load("config show", config);
+	if (conf == NULL)
+		return 1;
+	ck_cli_instance_opts(conf, &io);
+	if (ck_instance_config_show(&io, &doc, &err) != CK_CONFIG_SHOWN) {
+		fprintf(stderr, "clawkeeper config show: %s\n", err.msg);
+		ck_agentconf_free(conf);
+		return 1;
+	}
+	ck_cli_print_json(doc);
+	json_decref(doc);
+	ck_agentconf_free(conf);
+	return 0;
+}
 
 int
 ck_cmd_config(int argc, char **argv)
@@ -16,14 +71,11 @@ ck_cmd_config(int argc, char **argv)
 	json_t *problems, *p;
 	size_t i;
 
-	if (argc != 3 || strcmp(argv[1], "check") != 0) {
-		int help = argc == 2 && strcmp(argv[1], "--help") == 0;
-
-		fprintf(help ? stdout : stderr, "usage: clawkeeper config check "
-		    "FILE\n  validates an agent config (e.g. "
-		    "/etc/clawkeeper/agent.json)\n");
-		return help ? 0 : 64;
-	}
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return config_show(argc, argv);
+	if (argc != 3 || strcmp(argv[1], "check") != 0)
+		return config_usage(argc == 2 && strcmp(argv[1], "--help") == 0 ?
+		    stdout : stderr, argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 64);
 	problems = json_array();
 	if (problems == NULL)
 		return 1;

@@ -1,20 +1,112 @@
 /* `clawkeeper regenerate`, `upgrade` and `import`: the same operations as
- * POST /v1/regenerate, /v1/upgrades and /v1/imports, run in the foreground from the
- * agent config. A supervised gateway belongs to the serving agent, so
- * with the supervise driver these go through its API instead.
+ * POST /v1/regenerate, /v1/upgrades and /v1/imports, run in the
+ * foreground from the agent config. A supervised gateway belongs to the
+ * serving agent, so with the supervise driver these ask that agent
+ * through its API, signed with the first HMAC key of its config. Either
+ * way each step is shown as it starts and ends, with the time since the
+ * start, and the command exits with the operation's outcome.
  *
  * Exit codes: 0 succeeded, 1 failed or rolled back, 4 another operation
- * is running, 3 cannot start (config, journal), 64 usage. */
+ * is running, 3 cannot start (config, journal, agent unreachable), 64
+ * usage or parameters refused. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <curl/curl.h>
 
 #include "clawkeeper/agentconf.h"
+#include "clawkeeper/clock.h"
+#include "clawkeeper/decision.h"
+#include "clawkeeper/fileio.h"
 #include "clawkeeper/operation.h"
+#include "clawkeeper/ops.h"
+#include "client.h"
 #include "commands.h"
 
-#define DEFAULT_CONFIG "/etc/clawkeeper/agent.json"
+#define POLL_MS 250
+#define STEPS_MAX 32
+
+/* What has been shown of each step, so a change prints once. */
+struct progress {
+	long long t0;
+	char shown[STEPS_MAX][16];
+};
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+final_state(const json_t *op)
+{
+	const char *st = json_string_value(json_object_get(op, "state"));
+
+	return st != NULL && (strcmp(st, "succeeded") == 0 ||
+	    strcmp(st, "failed") == 0 || strcmp(st, "rolled_back") == 0);
+}
+
+/* Prints the steps whose state changed since the last call. */
+static void
+progress_show(struct progress *p, const json_t *op)
+{
+	const json_t *steps = json_object_get(op, "steps"), *s;
+	size_t i;
+
+	json_array_foreach(steps, i, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		const char *st = json_string_value(json_object_get(s, "state"));
+		const char *msg = json_string_value(json_object_get(s, "message"));
+		const char *a = json_string_value(json_object_get(s, "started_at"));
+		const char *b = json_string_value(json_object_get(s, "ended_at"));
+		long long sa, sb;
+
+		if (i >= STEPS_MAX || st == NULL || name == NULL ||
+		    strcmp(st, p->shown[i]) == 0 || strcmp(st, "pending") == 0)
+			continue;
+		printf("[%6.1fs] %-18s %-8s", (double)(ck_clock_mono_ms() - p->t0) / 1000,
+		    name, st);
+		if (strcmp(st, "running") != 0 && a != NULL && b != NULL &&
+		    ck_time_parse(a, 0, &sa) == 0 && ck_time_parse(b, 0, &sb) == 0)
+			printf(" %.1fs", (double)(sb - sa) / 1000);
+		if (msg != NULL && strcmp(st, "running") != 0)
+			printf("  %s", msg);
+		putchar('\n');
+		fflush(stdout);
+		snprintf(p->shown[i], sizeof(p->shown[i]), "%s", st);
+	}
+}
+
+static void
+print_outcome(const json_t *op, int json_out)
+{
+	const json_t *m = json_object_get(json_object_get(op, "result"), "message");
+
+	if (json_out) {
+		ck_cli_print_json(op);
+		return;
+	}
+	printf("operation %s (%s): %s, %lld restart(s)\n",
+	    json_string_value(json_object_get(op, "id")),
+	    json_string_value(json_object_get(op, "kind")),
+	    json_string_value(json_object_get(op, "state")),
+	    (long long)json_integer_value(json_object_get(op, "restarts")));
+	if (m != NULL)
+		printf("result: %s\n", json_string_value(m));
+}
+
+static int
+outcome_rc(const json_t *op)
+{
+	const char *st = json_string_value(json_object_get(op, "state"));
+
+	return st != NULL && strcmp(st, "succeeded") == 0 ? 0 : 1;
+}
 
 static void
 ops_usage(FILE *out, const char *cmd)
@@ -34,25 +126,142 @@ ops_usage(FILE *out, const char *cmd)
 			"         [--idempotency-key KEY] [--json]\n");
 }
 
-static void
-print_op(const json_t *op)
+/* The serving agent's address for this CLI, or NULL after saying why. */
+static char *
+agent_address(const char *cmd, const struct ck_agentconf *conf)
 {
-	const json_t *steps = json_object_get(op, "steps");
-	const json_t *s;
-	size_t i;
+	const char *host = conf->host;
 
-	printf("operation %s (%s): %s, %lld restart(s)\n",
-	       json_string_value(json_object_get(op, "id")),
-	       json_string_value(json_object_get(op, "kind")),
-	       json_string_value(json_object_get(op, "state")),
-	       (long long)json_integer_value(json_object_get(op, "restarts")));
-	json_array_foreach(steps, i, s)
-		printf("  %-18s %-8s %s\n", json_string_value(json_object_get(s, "name")),
-		       json_string_value(json_object_get(s, "state")),
-		       json_string_value(json_object_get(s, "message")));
-	s = json_object_get(json_object_get(op, "result"), "message");
-	if (s != NULL)
-		printf("result: %s\n", json_string_value(s));
+	if (conf->unix_path != NULL)
+		return ck_strdup_printf("unix:%s", conf->unix_path);
+	if (conf->tls_cert != NULL) {
+		fprintf(stderr, "clawkeeper %s: the agent listens with TLS and client "
+		    "certificates; ask it with clawkeeper call --cacert\n", cmd);
+		return NULL;
+	}
+	if (host == NULL || strcmp(host, "0.0.0.0") == 0 || *host == '\0')
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "[::1]";
+	return ck_strdup_printf("http://%s%s%s:%u", strchr(host, ':') && host[0] != '[' ?
+	    "[" : "", host, strchr(host, ':') && host[0] != '[' ? "]" : "", conf->port);
+}
+
+/* One signed request; the answer parsed as JSON (NULL when it is not). */
+static json_t *
+agent_call(const struct ck_client *cl, const struct ck_request_out *r, long *status,
+    struct ck_error *err)
+{
+	struct ck_response resp;
+	json_t *doc;
+
+	*status = 0;
+	if (ck_client_send(cl, r, &resp, err) != 0)
+		return NULL;
+	*status = resp.status;
+	doc = resp.body != NULL ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+	if (doc == NULL)
+		ck_error_set(err, "HTTP %ld with no JSON answer", resp.status);
+	ck_response_free(&resp);
+	return doc;
+}
+
+/* The operation asked of the serving agent, then followed to its end. */
+static int
+via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params,
+    const char *idem, int json_out)
+{
+	const char *archive = json_string_value(json_object_get(params, "archive"));
+	const char *headers[2];
+	char *addr = agent_address(cmd, conf), *body = NULL, *idem_h = NULL;
+	char path[96], id[CK_OP_ID_MAX];
+	struct ck_client cl = { 0 };
+	struct ck_request_out r = { 0 };
+	struct progress p = { .t0 = ck_clock_mono_ms() };
+	struct ck_error err;
+	json_t *op = NULL;
+	long status;
+	int n = 0, rc = 3;
+
+	if (addr == NULL)
+		return 3;
+	if (conf->n_keys == 0) {
+		fprintf(stderr, "clawkeeper %s: the gateway is supervised by the serving "
+		    "agent, and its config has no HMAC key to sign a request with; ask "
+		    "it with clawkeeper call\n", cmd);
+		free(addr);
+		return 3;
+	}
+	cl.agent = addr;
+	cl.key_id = conf->keys[0].id;
+	cl.key = conf->keys[0].key;
+	cl.key_len = conf->keys[0].key_len;
+	r.method = "POST";
+	r.path = strcmp(cmd, "upgrade") == 0 ? "/v1/upgrades" :
+	    strcmp(cmd, "import") == 0 ? "/v1/imports" : "/v1/regenerate";
+	if (archive != NULL) {
+		r.body_file = archive;
+		headers[n++] = "Content-Type: application/gzip";
+	} else {
+		body = json_dumps(params, JSON_COMPACT);
+		r.body = body;
+		r.body_len = body != NULL ? strlen(body) : 0;
+	}
+	if (idem != NULL && (idem_h = ck_strdup_printf("Idempotency-Key: %s", idem)) != NULL)
+		headers[n++] = idem_h;
+	r.headers = headers;
+	r.n_headers = n;
+	r.timeout_s = 3600;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	op = agent_call(&cl, &r, &status, &err);
+	if (status != 202 && status != 200) {
+		const char *m = json_string_value(json_object_get(json_object_get(op,
+		    "error"), "message"));
+
+		fprintf(stderr, "clawkeeper %s: %s%s\n", cmd, status ? "the agent answered: " : "",
+		    m != NULL ? m : err.msg);
+		rc = status == 409 ? 4 : status >= 400 && status < 500 && status != 401 &&
+		    status != 403 ? 64 : 3;
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(op, "id")));
+	if (!ck_op_id_valid(id)) {
+		fprintf(stderr, "clawkeeper %s: the agent's answer names no operation\n", cmd);
+		goto out;
+	}
+	if (!json_out)
+		printf("operation %s (%s) started by the serving agent at %s\n", id, cmd, addr);
+	snprintf(path, sizeof(path), "/v1/operations/%s", id);
+	memset(&r, 0, sizeof(r));
+	r.method = "GET";
+	r.path = path;
+	r.timeout_s = 30;
+	for (;;) {
+		json_t *now;
+
+		if (!json_out)
+			progress_show(&p, op);
+		if (final_state(op))
+			break;
+		sleep_ms(POLL_MS);
+		now = agent_call(&cl, &r, &status, &err);
+		if (now != NULL && status == 200) {
+			json_decref(op);
+			op = now;
+		} else {
+			json_decref(now);
+			/* the agent may be restarting: keep asking */
+		}
+	}
+	print_outcome(op, json_out);
+	rc = outcome_rc(op);
+out:
+	curl_global_cleanup();
+	json_decref(op);
+	free(body);
+	free(idem_h);
+	free(addr);
+	return rc;
 }
 
 int
@@ -74,7 +283,7 @@ ck_cmd_ops(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0];
-	const char *path = getenv("CLAWKEEPER_CONFIG");
+	const char *path = NULL;
 	const char *key = NULL;
 	struct ck_instance_opts io = { 0 };
 	struct ck_opengine_conf ec;
@@ -84,7 +293,6 @@ ck_cmd_ops(int argc, char **argv)
 	json_t *params = json_object(), *source = json_object(), *op = NULL;
 	enum ck_submit res;
 	int json_out = 0, c, rc = 3;
-	const char *state;
 
 	optind = 1;
 	for (;;) {
@@ -132,16 +340,11 @@ ck_cmd_ops(int argc, char **argv)
 	}
 	if (json_object_size(source) > 0)
 		json_object_set(params, "source", source);
-	conf = ck_agentconf_load(path ? path : DEFAULT_CONFIG, NULL, &err);
-	if (conf == NULL) {
-		fprintf(stderr, "clawkeeper %s: %s\n", cmd, err.msg);
+	conf = ck_cli_conf_load(cmd, path);
+	if (conf == NULL)
 		goto out;
-	}
 	if (conf->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
-		fprintf(stderr, "clawkeeper %s: the gateway is supervised by the serving agent; "
-			"ask it: clawkeeper call POST /v1/%s\n", cmd,
-			strcmp(cmd, "upgrade") == 0 ? "upgrades" :
-			strcmp(cmd, "import") == 0 ? "imports" : "regenerate");
+		rc = via_agent(cmd, conf, params, key, json_out);
 		ck_agentconf_free(conf);
 		goto out;
 	}
@@ -162,27 +365,38 @@ ck_cmd_ops(int argc, char **argv)
 		ck_agentconf_free(conf);
 		goto out;
 	}
-	res = ck_opengine_submit(eng, cmd, params, key, 0, &op, &err);
-	ck_opengine_free(eng);
-	ck_agentconf_free(conf);
+	res = ck_opengine_submit(eng, cmd, params, key, 1, &op, &err);
 	if (res == CK_SUBMIT_BUSY) {
 		fprintf(stderr, "clawkeeper %s: %s\n", cmd, err.msg);
 		rc = 4;
-		goto out;
-	}
-	if (op == NULL) {
+	} else if (op == NULL) {
 		fprintf(stderr, "clawkeeper %s: %s\n", cmd, err.msg);
 		rc = res == CK_SUBMIT_INVALID ? 64 : 3;
-		goto out;
-	}
-	if (json_out) {
-		json_dumpf(op, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
 	} else {
-		print_op(op);
+		char id[CK_OP_ID_MAX];
+		struct progress p = { .t0 = ck_clock_mono_ms() };
+
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(op, "id")));
+		if (!json_out)
+			printf("operation %s (%s) started\n", id, cmd);
+		for (;;) {
+			int idle = ck_opengine_wait_for(eng, POLL_MS) == 0;
+			json_t *now = ck_op_read(conf->journal_dir, id, &err);
+
+			if (now != NULL) {
+				json_decref(op);
+				op = now;
+			}
+			if (!json_out)
+				progress_show(&p, op);
+			if (idle)
+				break;
+		}
+		print_outcome(op, json_out);
+		rc = outcome_rc(op);
 	}
-	state = json_string_value(json_object_get(op, "state"));
-	rc = state != NULL && strcmp(state, "succeeded") == 0 ? 0 : 1;
+	ck_opengine_free(eng);
+	ck_agentconf_free(conf);
 out:
 	json_decref(op);
 	json_decref(source);

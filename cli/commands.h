@@ -21,5 +21,24 @@ int ck_cmd_plan(int argc, char **argv);
 int ck_cmd_ops(int argc, char **argv);
 int ck_cmd_import_stage(int argc, char **argv);
 int ck_cmd_findings(int argc, char **argv);
+int ck_cmd_settings(int argc, char **argv);
+int ck_cmd_operations(int argc, char **argv);
+
+/* cli/conf.c: the agent config behind the instance commands. */
+#include <jansson.h>
+#define CK_CLI_DEFAULT_CONFIG "/etc/clawkeeper/agent.json"
+struct ck_agentconf;
+struct ck_instance_opts;
+/* opt (--config), else $CLAWKEEPER_CONFIG, else the default. */
+const char *ck_cli_conf_path(const char *opt);
+/* Loaded, or NULL after saying why on stderr ("clawkeeper CMD: ..."). */
+struct ck_agentconf *ck_cli_conf_load(const char *cmd, const char *opt);
+void ck_cli_instance_opts(const struct ck_agentconf *conf,
+    struct ck_instance_opts *o);
+/* Indented, in the document's order, then a newline. */
+void ck_cli_print_json(const json_t *doc);
+/* An operation record for a person: id, kind, state, restarts, then one
+ * line per step (name, state, message) and the result's message. */
+void ck_cli_print_op(const json_t *op);
 
 #endif

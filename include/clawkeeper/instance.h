@@ -53,4 +53,17 @@ json_t *ck_instance_workspaces(const struct ck_instance *inst, const char *home)
 /* The default gateway log for a date: /tmp/openclaw/openclaw-YYYY-MM-DD.log */
 char *ck_instance_default_log(long long now_ms);
 
+/* The live config as a client sees it: {path, version, config} with every
+ * secret replaced by its fingerprint. GET /v1/instance/config and
+ * `clawkeeper config show` both answer with it. Reads files only (opts'
+ * openclaw_bin is not run). */
+enum ck_config_shown {
+	CK_CONFIG_SHOWN,
+	CK_CONFIG_MISSING,          /* no config file */
+	CK_CONFIG_UNREADABLE,       /* unreadable or not JSON5 */
+	CK_CONFIG_NO_INSTANCE,      /* the state dir cannot be opened */
+};
+enum ck_config_shown ck_instance_config_show(const struct ck_instance_opts *opts,
+    json_t **out, struct ck_error *err);
+
 #endif
