@@ -16,6 +16,7 @@
 #include "clawkeeper/instance.h"
 #include "clawkeeper/log.h"
 #include "clawkeeper/settings.h"
+#include "clawkeeper/plan.h"
 #include "internal.h"
 
 /* A supervised gateway runs in its own process group, so an agent that
@@ -364,85 +365,57 @@ ck_h_upgrade(struct ck_request *req)
 	return submit(req, "upgrade");
 }
 
-static int
-plan_generate(const struct ck_instance *inst, const json_t *settings, const json_t *jobs,
-	      struct ck_gen_opts *gopts, json_t **config, json_t **plan, json_t **cron,
-	      struct ck_error *err)
-{
-	gopts->cron_jobs = jobs;
-	gopts->out_cron = cron;
-	return ck_generate(inst->config, settings, gopts, config, plan, err);
-}
-
-/* Dry run: {"target_version"?, "settings"?} -> {plan, diff}. Settings
- * default to the stored ones; nothing is written. */
+/* Dry run: {"target_version"?, "settings"?} -> ck_plan's document.
+ * Settings default to the stored ones; nothing is written. */
 enum MHD_Result
 ck_h_plan(struct ck_request *req)
 {
 	struct ck_agentconf *c = ck_req_conf(req);
 	struct ck_instance_opts io = { 0 };
-	struct ck_gen_opts gopts = { 0 };
-	struct ck_instance inst;
+	struct ck_plan_req pr = { 0 };
+	struct ck_plan_result res;
 	enum MHD_Result rc = MHD_NO;
-	json_t *body, *settings, *config = NULL, *plan = NULL, *out;
-	json_t *jobs = NULL, *cron = NULL;
-	const char *target;
 	struct ck_error err;
+	json_t *body;
 
 	body = body_json(req, &rc);
 	if (body == NULL)
 		return rc;
-	ck_error_clear(&err);
-	settings = json_incref(json_object_get(body, "settings"));
-	if (settings != NULL && ck_settings_validate(settings, &err) != 0) {
-		json_decref(settings);
-		json_decref(body);
-		return ck_reply_error(req, 400, "invalid_settings", "settings.%s", err.msg);
-	}
-	if (settings == NULL && c->settings_path != NULL)
-		settings = ck_settings_load(c->settings_path, &err);
-	if (settings == NULL) {
-		json_decref(body);
-		return ck_reply_error(req, 409, "no_settings", "no desired settings: %s",
-				      err.msg[0] ? err.msg : "none stored");
-	}
 	io.state_dir = c->state_dir;
 	io.config_path = c->config_path;
 	io.log_file = c->log_file;
-	/* the shape is the installed release's (its --version), never what
-	 * the config says wrote it: a regenerate plans the same */
 	io.openclaw_bin = c->openclaw_bin;
-	if (ck_instance_open(&io, &inst, &err) != 0) {
-		json_decref(settings);
-		json_decref(body);
-		return ck_reply_error(req, 500, "internal", "%s", err.msg);
-	}
-	target = json_string_value(json_object_get(body, "target_version"));
-	gopts.target_version = target ? target : inst.version;
-	if (inst.config == NULL) {
-		rc = ck_reply_error(req, 409, "config_unreadable", "%s", inst.config_error);
-	} else if (gopts.target_version == NULL) {
-		rc = ck_reply_error(req, 400, "bad_parameter", "%s",
-				    "target_version: required (the instance's version is unknown)");
-	} else if (json_object_get(settings, "cron") != NULL &&
-		   (jobs = ck_cron_jobs_load(&inst, &err)) == NULL) {
+	pr.inst = &io;
+	pr.settings = json_object_get(body, "settings");
+	pr.settings_path = c->settings_path;
+	pr.target_version = json_string_value(json_object_get(body, "target_version"));
+	switch (ck_plan(&pr, &res, &err)) {
+	case CK_PLAN_OK:
+		rc = ck_reply_json(req, 200, json_incref(res.doc), NULL);
+		break;
+	case CK_PLAN_BAD_SETTINGS:
+		rc = ck_reply_error(req, 400, "invalid_settings", "%s", err.msg);
+		break;
+	case CK_PLAN_NO_SETTINGS:
+		rc = ck_reply_error(req, 409, "no_settings", "%s", err.msg);
+		break;
+	case CK_PLAN_NO_INSTANCE:
+		rc = ck_reply_error(req, 500, "internal", "%s", err.msg);
+		break;
+	case CK_PLAN_CONFIG_UNREADABLE:
+		rc = ck_reply_error(req, 409, "config_unreadable", "%s", err.msg);
+		break;
+	case CK_PLAN_CRON_UNREADABLE:
 		rc = ck_reply_error(req, 409, "cron_unreadable", "%s", err.msg);
-	} else if (plan_generate(&inst, settings, jobs, &gopts, &config, &plan, &cron,
-				 &err) != 0) {
+		break;
+	case CK_PLAN_NO_VERSION:
+	case CK_PLAN_REFUSED:
+	default:
 		rc = ck_reply_error(req, 400, "bad_parameter", "%s", err.msg);
-	} else {
-		/* The job patches the switch would write: ids, names and chains. */
-		out = json_pack("{s:s, s:o, s:o, s:o}", "target_version", gopts.target_version,
-				"plan", plan, "diff", ck_config_diff(inst.config, config),
-				"cron", json_incref(cron));
-		rc = ck_reply_json(req, 200, out, NULL);
+		break;
 	}
-	json_decref(jobs);
-	json_decref(cron);
-	json_decref(config);
-	json_decref(settings);
+	ck_plan_result_free(&res);
 	json_decref(body);
-	ck_instance_close(&inst);
 	return rc;
 }
 

@@ -7,12 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clawkeeper/compat.h"
-#include "clawkeeper/cron.h"
+#include "clawkeeper/agentconf.h"
 #include "clawkeeper/generate.h"
 #include "clawkeeper/instance.h"
-#include "clawkeeper/settings.h"
-#include "clawkeeper/version.h"
+#include "clawkeeper/plan.h"
 #include "commands.h"
 
 #define VALUE_SHOWN_MAX 100
@@ -23,9 +21,12 @@ plan_usage(FILE *out)
 	fprintf(out,
 		"usage: clawkeeper plan --settings S [--state-dir D] [--config F]\n"
 		"                       [--openclaw CMD] [--target-version V]\n"
+		"       clawkeeper plan --agent-config FILE [--settings S] [--target-version V]\n"
 		"                       [--no-fetch] [--show-config] [--json]\n"
 		"  --target-version V  shape to generate for (default: the instance's\n"
 		"                      version, from BIN --version or meta.lastTouchedVersion)\n"
+		"  --agent-config FILE the instance, release and settings of an agent config\n"
+		"                      (the plan POST /v1/instance/config/plan gives)\n"
 		"  --no-fetch          never ask a provider for its model listing\n"
 		"  --show-config       also print the generated config (secrets fingerprinted)\n");
 }
@@ -102,6 +103,7 @@ print_diff(const json_t *diff)
 struct plan_args {
 	struct ck_instance_opts inst;
 	const char *settings_path;
+	const char *agent_config;
 	const char *target;
 	int no_fetch, show_config, json_out;
 };
@@ -114,6 +116,7 @@ parse_args(int argc, char **argv, struct plan_args *a)
 		{ "config", required_argument, NULL, 'c' },
 		{ "settings", required_argument, NULL, 's' },
 		{ "openclaw", required_argument, NULL, 'o' },
+		{ "agent-config", required_argument, NULL, 'a' },
 		{ "target-version", required_argument, NULL, 'v' },
 		{ "no-fetch", no_argument, NULL, 'n' },
 		{ "show-config", no_argument, NULL, 'C' },
@@ -131,6 +134,7 @@ parse_args(int argc, char **argv, struct plan_args *a)
 		case 'c': a->inst.config_path = optarg; break;
 		case 's': a->settings_path = optarg; break;
 		case 'o': a->inst.openclaw_bin = optarg; break;
+		case 'a': a->agent_config = optarg; break;
 		case 'v': a->target = optarg; break;
 		case 'n': a->no_fetch = 1; break;
 		case 'C': a->show_config = 1; break;
@@ -139,9 +143,11 @@ parse_args(int argc, char **argv, struct plan_args *a)
 		default: plan_usage(stderr); return 64;
 		}
 	}
-	if (optind != argc || a->settings_path == NULL) {
-		if (a->settings_path == NULL)
-			fprintf(stderr, "clawkeeper plan: --settings is required\n");
+	if (optind != argc || (a->settings_path == NULL && a->agent_config == NULL) ||
+	    (a->agent_config != NULL && (a->inst.state_dir || a->inst.config_path ||
+	    a->inst.openclaw_bin))) {
+		if (a->settings_path == NULL && a->agent_config == NULL)
+			fprintf(stderr, "clawkeeper plan: --settings or --agent-config is required\n");
 		plan_usage(stderr);
 		return 64;
 	}
@@ -149,39 +155,32 @@ parse_args(int argc, char **argv, struct plan_args *a)
 }
 
 static void
-print_result(const struct plan_args *a, const struct ck_instance *inst,
-	     const char *target, const json_t *out, const json_t *plan,
-	     const json_t *diff)
+print_result(const struct plan_args *a, const struct ck_plan_result *r)
 {
-	struct ck_version v;
-	int unified = ck_version_parse(target, &v) == 0 && ck_compat_has(target, CK_FEAT_UNIFIED_PROVIDER) == 1;
+	const json_t *d = r->doc, *plan = json_object_get(d, "plan");
+	const char *src = json_string_value(json_object_get(d, "version_source"));
 	json_t *doc;
 
 	if (a->json_out) {
-		doc = json_pack("{s:s, s:s, s:s, s:O, s:O, s:b}",
-				"config_path", inst->config_path,
-				"target_version", target,
-				"shape", unified ? "unified" : "legacy",
-				"plan", plan, "diff", diff,
-				"warnings", ck_plan_has_warnings(plan));
+		doc = json_deep_copy(d);
 		if (a->show_config)
-			json_object_set_new(doc, "config", ck_config_redacted(out));
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
+			json_object_set_new(doc, "config", ck_config_redacted(r->config));
+		ck_cli_print_json(doc);
 		json_decref(doc);
 		return;
 	}
-	printf("Config:  %s\n", inst->config_path);
-	printf("Target:  OpenClaw %s (%s provider shape)%s%s\n", target,
-	       unified ? "unified" : "legacy per-agent runtime",
-	       a->target ? "" : ", from ",
-	       a->target ? "" : (inst->version_source ? inst->version_source : "?"));
+	printf("Config:  %s\n", json_string_value(json_object_get(d, "config_path")));
+	printf("Target:  OpenClaw %s (%s provider shape)%s%s\n",
+	       json_string_value(json_object_get(d, "target_version")),
+	       strcmp(json_string_value(json_object_get(d, "shape")), "unified") == 0 ?
+	       "unified" : "legacy per-agent runtime",
+	       a->target ? "" : ", from ", a->target ? "" : (src ? src : "?"));
 	print_plan(plan);
-	print_diff(diff);
+	print_diff(json_object_get(d, "diff"));
 	if (a->show_config) {
 		char *text;
 
-		doc = ck_config_redacted(out);
+		doc = ck_config_redacted(r->config);
 		text = ck_config_dump(doc);
 		printf("\nGenerated config (secrets fingerprinted):\n%s", text ? text : "");
 		free(text);
@@ -195,59 +194,37 @@ int
 ck_cmd_plan(int argc, char **argv)
 {
 	struct plan_args a;
-	struct ck_instance inst;
-	struct ck_gen_opts gopts;
+	struct ck_plan_req pr = { 0 };
+	struct ck_plan_result res;
+	struct ck_agentconf *conf = NULL;
 	struct ck_error err;
-	json_t *settings = NULL, *out = NULL, *plan = NULL, *diff = NULL, *jobs = NULL;
-	const char *target;
 	int rc;
 
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	ck_error_clear(&err);
-	if (ck_instance_open(&a.inst, &inst, &err) < 0) {
+	if (a.agent_config != NULL) {
+		/* the serving agent's instance, settings and release */
+		conf = ck_cli_conf_load("plan", a.agent_config);
+		if (conf == NULL)
+			return 3;
+		ck_cli_instance_opts(conf, &a.inst);
+		if (a.settings_path == NULL)
+			a.settings_path = conf->settings_path;
+	}
+	pr.inst = &a.inst;
+	pr.settings_path = a.settings_path;
+	pr.target_version = a.target;
+	pr.no_fetch = a.no_fetch;
+	if (ck_plan(&pr, &res, &err) != CK_PLAN_OK) {
 		fprintf(stderr, "clawkeeper plan: %s\n", err.msg);
-		return 3;
+		rc = 3;
+	} else {
+		print_result(&a, &res);
+		rc = json_is_true(json_object_get(res.doc, "warnings")) ? 2 : 0;
 	}
-	rc = 3;
-	if (inst.config == NULL) {
-		fprintf(stderr, "clawkeeper plan: %s\n", inst.config_error);
-		goto done;
-	}
-	settings = ck_settings_load(a.settings_path, &err);
-	if (settings == NULL) {
-		fprintf(stderr, "clawkeeper plan: %s\n", err.msg);
-		goto done;
-	}
-	target = a.target ? a.target : inst.version;
-	if (target == NULL) {
-		fprintf(stderr, "clawkeeper plan: %s: no meta.lastTouchedVersion; "
-			"pass --target-version or --openclaw BIN\n", inst.config_path);
-		goto done;
-	}
-	memset(&gopts, 0, sizeof(gopts));
-	gopts.target_version = target;
-	gopts.no_fetch = a.no_fetch;
-	if (json_object_get(settings, "cron") != NULL &&
-	    (jobs = ck_cron_jobs_load(&inst, &err)) == NULL) {
-		fprintf(stderr, "clawkeeper plan: settings.cron: %s\n", err.msg);
-		goto done;
-	}
-	gopts.cron_jobs = jobs;
-	if (ck_generate(inst.config, settings, &gopts, &out, &plan, &err) < 0) {
-		fprintf(stderr, "clawkeeper plan: %s\n", err.msg);
-		goto done;
-	}
-	diff = ck_config_diff(inst.config, out);
-	print_result(&a, &inst, target, out, plan, diff);
-	rc = ck_plan_has_warnings(plan) ? 2 : 0;
-done:
-	json_decref(jobs);
-	json_decref(diff);
-	json_decref(plan);
-	json_decref(out);
-	json_decref(settings);
-	ck_instance_close(&inst);
+	ck_plan_result_free(&res);
+	if (conf != NULL)
+		ck_agentconf_free(conf);
 	return rc;
 }

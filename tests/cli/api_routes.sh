@@ -37,3 +37,18 @@ if [ "$docs" != "$routes" ]; then
 	fail "docs/api.md's route table differs from api/routes.c (method, path, scope)"
 fi
 echo "ok: docs/api.md's route table has the same $(wc -l <<<"$docs") routes and scopes"
+
+# Every route has its command: docs/api.md's command column names one
+# the binary knows (its --help exits 0), for every row.
+BIN=$1
+missing=$(sed -n 's/^| \(GET\|PUT\|POST\|DELETE\|PATCH\) | `\([^`]*\)` | [a-z]* | \(.*\)$/\2 \3/p' "$SRC/docs/api.md" |
+	awk '$2 !~ /^`clawkeeper/ {print $1}')
+[ -z "$missing" ] || fail "docs/api.md: routes with no command: $missing"
+n=0
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	"$BIN" $cmd --help >/dev/null 2>&1 || fail "docs/api.md names '$cmd', and '$BIN $cmd --help' fails"
+	n=$((n + 1))
+done < <(sed -n 's/^| \(GET\|PUT\|POST\|DELETE\|PATCH\) | `[^`]*` | [a-z]* | `clawkeeper \([^`]*\)` |.*/\2/p' "$SRC/docs/api.md")
+[ "$n" = "$(wc -l <<<"$routes")" ] || fail "docs/api.md: $n commands for $(wc -l <<<"$routes") routes"
+echo "ok: each of the $n routes names a command the binary has"

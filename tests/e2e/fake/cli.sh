@@ -33,6 +33,18 @@ jq -e '.config.agents.defaults.model == {primary: "openai/gpt-5.5"}' <<<"$cli" >
 	fail "config show: the live chain is $(jq -c .config.agents.defaults.model <<<"$cli")"
 pass "config show: the live config as GET /v1/instance/config gives it (path, version $(jq -r .version <<<"$cli"))"
 
+# --- plan = POST /v1/instance/config/plan (one agent function, ck_plan)
+cli=$(ck plan --agent-config "$T/agent.json" --json)
+api=$(call --data '{}' POST /v1/instance/config/plan)
+same_json "plan" "$cli" "$api"
+jq -e '.target_version == "2026.6.1" and .version_source == "openclaw --version" and .shape == "unified"' <<<"$cli" >/dev/null ||
+	fail "plan: for $(jq -c '{target_version, version_source, shape}' <<<"$cli"), want the running 6.1"
+no_secret "plan" "$cli"
+human=$(ck plan --agent-config "$T/agent.json")
+grep -q "^Target:  OpenClaw 2026.6.1 (unified provider shape), from openclaw --version" <<<"$human" || fail "plan: $human"
+no_secret "plan (text)" "$human"
+pass "plan --agent-config: the plan route's document (6.1 from the release, unified shape), and as text"
+
 # --- settings get = GET /v1/instance/settings, the ETag too; secrets fingerprinted
 cli=$(ck settings get --config "$T/agent.json" 2>"$T/etag.err")
 etag=$(sed -n 's/^etag: //p' "$T/etag.err")
