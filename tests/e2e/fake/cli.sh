@@ -153,3 +153,54 @@ out=$(ck upgrade --config "$T/agent.json" --to not-a-version 2>&1); rc=$?
 set -e
 [ "$rc" = 64 ] && grep -qi "target_version" <<<"$out" || fail "upgrade --to not-a-version: exit $rc: $out"
 pass "an upgrade to a malformed version exits 64 naming target_version"
+
+# --- import: the archive streamed to the serving agent, signed over its
+# SHA-256; one restart, the archive's config live
+FULL=$(ls "$FIX"/2026.9.6/backup/full/*.tar.gz)
+runs0=$(gateway_runs)
+set +e
+out=$(ck import --config "$T/agent.json" "$FULL"); rc=$?
+set -e
+[ "$rc" = 0 ] || fail "import: exit $rc: $out"
+grep -qE "^\[ *[0-9.]+s\] install +done" <<<"$out" || fail "import: the install step not shown: $out"
+grep -q "(import): succeeded, 1 restart(s)" <<<"$out" || fail "import: $out"
+[ $(( $(gateway_runs) - runs0 )) = 1 ] || fail "import: the gateway started $(( $(gateway_runs) - runs0 )) times"
+id=$(sed -n 's/^operation \(op-[^ ]*\) (import) started.*/\1/p' <<<"$out")
+call GET "/v1/operations/$id" | jq -e '.import.agents | index("main")' >/dev/null || fail "import: the record names no agent main"
+audit=$(grep '"route":"/v1/imports"' "$T/serve.log" | tail -1)
+jq -e '.principal == "key:cli" and .status == 202' <<<"$audit" >/dev/null || fail "import: audit line $audit"
+pass "import ARCHIVE: streamed to the serving agent (signed, principal key:cli), install shown, succeeded with one restart"
+
+# --- without a supervising agent (the exec driver: start/stop commands a
+# host's own service manager would run), the CLI runs the operation
+# itself, shows the same steps and exits with the outcome
+stop_serve
+cat >"$T/gw-start" <<EOF
+#!/bin/sh
+setsid "$T/releases/current/bin/openclaw" gateway run </dev/null >>"$T/exec-gw.log" 2>&1 &
+echo \$! >"$T/exec-gw.pid"
+EOF
+cat >"$T/gw-stop" <<EOF
+#!/bin/sh
+[ -f "$T/exec-gw.pid" ] || exit 0
+pid=\$(cat "$T/exec-gw.pid"); kill "\$pid" 2>/dev/null
+for i in \$(seq 1 100); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.05; done
+rm -f "$T/exec-gw.pid"
+EOF
+chmod 755 "$T/gw-start" "$T/gw-stop"
+printf '#!/bin/sh\n"%s" && exec "%s"\n' "$T/gw-stop" "$T/gw-start" >"$T/gw-restart"; chmod 755 "$T/gw-restart"
+jq --arg a "$T/gw-start" --arg o "$T/gw-stop" --arg r "$T/gw-restart" \
+	'.gateway = {driver: "exec", start: [$a], stop: [$o], restart: [$r]}' \
+	"$T/agent.json" >"$T/agent.json.new" && mv "$T/agent.json.new" "$T/agent.json" && chmod 600 "$T/agent.json"
+"$T/gw-start"
+runs0=$(gateway_runs)
+set +e
+out=$(ck regenerate --config "$T/agent.json"); rc=$?
+set -e
+"$T/gw-stop"
+[ "$rc" = 0 ] || fail "regenerate in the foreground (exec driver): exit $rc: $out"
+grep -q "^operation op-[^ ]* (regenerate) started$" <<<"$out" || fail "foreground regenerate: start line: $out"
+grep -qE "^\[ *[0-9.]+s\] verify +done +[0-9.]+s" <<<"$out" || fail "foreground regenerate: verify not shown: $out"
+grep -q "(regenerate): succeeded, 1 restart(s)" <<<"$out" || fail "foreground regenerate: $out"
+[ $(( $(gateway_runs) - runs0 )) = 1 ] || fail "foreground regenerate: the gateway started $(( $(gateway_runs) - runs0 )) times"
+pass "regenerate in the foreground with the exec driver: steps shown, succeeded, exactly one gateway start"
