@@ -237,9 +237,8 @@ enum MHD_Result ck_h_upgrade(struct ck_request *req);
 enum MHD_Result ck_h_plan(struct ck_request *req);
 enum MHD_Result ck_h_import(struct ck_request *req);
 
-/* operations.c: the engine behind POST /v1/regenerate and /v1/upgrades. */
-int ck_server_lock_instance(struct ck_server *srv, const struct ck_agentconf *c,
-			    struct ck_error *err);
+/* server.c: the engine, recovered before the API answers, and the
+ * supervised gateway with its watch (agent/owner.c); stopped last. */
 int ck_server_ops_start(struct ck_server *srv, struct ck_error *err);
 void ck_server_ops_stop(struct ck_server *srv);
 

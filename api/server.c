@@ -21,6 +21,7 @@
 #include "clawkeeper/api.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/log.h"
+#include "clawkeeper/owner.h"
 #include "internal.h"
 #include "tls.h"
 
@@ -582,7 +583,7 @@ ck_server_start(struct ck_agentconf *conf, struct ck_error *err)
 		ck_error_set(err, "out of memory");
 		goto fail;
 	}
-	if (ck_server_lock_instance(srv, conf, err) != 0)
+	if (ck_owner_lock(conf, &srv->agent_lock_fd, err) != 0)
 		goto fail;
 	if (conf->unix_path != NULL)
 		srv->listen_fd = listen_unix(srv, conf->unix_path, err);
@@ -711,4 +712,129 @@ ck_server_stop(struct ck_server *srv)
 	free(srv->tls_key_pem);
 	free(srv->tls_ca_pem);
 	free(srv);
+}
+
+/* ---- what the agent owns while it serves: the engine (recovered before
+ * the API answers), the supervised gateway and its watch (agent/owner.c) */
+
+static void
+after_restart(void *ud)
+{
+	const struct ck_agentconf *c = ud;
+
+	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE && c->ops.gw.pid > 0)
+		ck_owner_record_gateway(c, c->ops.gw.pid);
+}
+
+/* The watch changed the gateway's state: the health report says so now,
+ * not at the next refresh. */
+static void
+watch_changed(void *ud)
+{
+	struct ck_server *srv = ud;
+
+	ck_health_cache_poke(srv->health);
+}
+
+static void
+watch_started(void *ud)
+{
+	struct ck_server *srv = ud;
+
+	after_restart(srv->ops_conf->conf);
+}
+
+int
+ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
+{
+	struct ck_agentconf *c;
+	int settled;
+
+	srv->ops_conf = ck_server_conf_get(srv);
+	c = srv->ops_conf->conf;
+	if (c->journal_dir == NULL || c->settings_path == NULL ||
+	    c->ops.gw.openclaw_argv == NULL) {
+		ck_log_info("operations disabled: they need journal_dir, "
+			    "instance.settings_path and instance.openclaw_bin");
+		return 0;
+	}
+	srv->ops_inst.state_dir = c->state_dir;
+	srv->ops_inst.config_path = c->config_path;
+	srv->ops_inst.openclaw_bin = NULL; /* versions come from the gateway checks */
+	srv->ops_inst.log_file = c->log_file;
+	ck_opconf_engine(&c->ops, c->journal_dir, c->settings_path, &srv->ops_inst,
+			 &srv->ops_engine_conf);
+	srv->ops_engine_conf.after_restart = after_restart;
+	srv->ops_engine_conf.ud = c;
+	/* published for the health thread, which already runs */
+	__atomic_store_n(&srv->engine, ck_opengine_new(&srv->ops_engine_conf, err),
+			 __ATOMIC_RELEASE);
+	if (srv->engine == NULL)
+		return -1;
+	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE)
+		ck_owner_adopt_gateway(c);
+	ck_owner_sweep_temp_files(c);
+	settled = ck_opengine_recover(srv->engine, err);
+	if (settled > 0)
+		ck_log_warn("settled %d operation(s) an earlier agent left running", settled);
+	if (c->ops.gw.driver == CK_GATEWAY_SUPERVISE) {
+		struct ck_gwwatch_conf wc = c->ops.watch;
+		struct ck_gwwatch *w;
+
+		ck_owner_start_gateway(c);
+		wc.after_start = watch_started;
+		wc.changed = watch_changed;
+		wc.ud = srv;
+		if ((w = ck_gwwatch_start(srv->engine, &c->ops.gw, &wc, err)) == NULL)
+			return -1;
+		__atomic_store_n(&srv->gwwatch, w, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* What an operation still running at stop keeps using until the process
+ * exits (see ck_server_ops_stop). */
+static struct {
+	struct ck_opengine *engine;
+	struct ck_confref *conf;
+} left_running;
+
+void
+ck_server_ops_stop(struct ck_server *srv)
+{
+	struct ck_agentconf *c;
+
+	if (srv->ops_conf == NULL)
+		return;
+	c = srv->ops_conf->conf;
+	/* the watch first: it would start the gateway stopped below */
+	ck_gwwatch_stop(__atomic_exchange_n(&srv->gwwatch, NULL, __ATOMIC_ACQ_REL));
+	if (srv->engine != NULL && ck_opengine_wait_for(srv->engine, c->ops.stop_grace_ms) < 0) {
+		char id[CK_OP_ID_MAX + 1];
+
+		/* SIGTERM ends the agent within its grace whatever runs: every
+		 * step is in the journal before it starts, so stopping here is
+		 * what a crash is, and the next agent settles the operation (as
+		 * the crash tests prove for every step). The operation's thread
+		 * keeps the engine, the config and the gateway until the
+		 * process exits. */
+		ck_log_warn("operation %s still runs after %d ms; stopping anyway: the next "
+			    "agent settles it from the journal",
+			    ck_opengine_running(srv->engine, id, sizeof(id)) ? id : "?",
+			    c->ops.stop_grace_ms);
+		/* kept (reachable) for the running thread until exit */
+		left_running.engine = srv->engine;
+		left_running.conf = srv->ops_conf;
+		srv->engine = NULL;
+		srv->ops_conf = NULL;
+		srv->agent_lock_fd = -1; /* held until the process is gone */
+		return;
+	}
+	if (srv->engine != NULL) {
+		ck_opengine_free(srv->engine);
+		srv->engine = NULL;
+		ck_owner_stop_gateway(c);
+	}
+	ck_confref_put(srv->ops_conf);
+	srv->ops_conf = NULL;
 }
