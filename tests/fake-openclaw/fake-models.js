@@ -1,5 +1,5 @@
-// The fake `openclaw models status --json` and `openclaw agent`: read the
-// chain from the config (plain JSON) and, for `agent`, call each
+// The fake `openclaw agent`: read the chain from the config (plain JSON)
+// and call each
 // candidate's provider at its baseUrl in order, writing real-shaped
 // model_fallback_decision records to logging.file (tslog JSON lines) and
 // the console line to stderr, as OpenClaw does.
@@ -16,15 +16,6 @@ try {
 const model = ((config.agents || {}).defaults || {}).model || {};
 const primary = typeof model === 'string' ? model : model.primary || null;
 const fallbacks = typeof model === 'string' ? [] : model.fallbacks || [];
-
-if (mode === 'status') {
-  console.log(JSON.stringify({
-    configPath, agentDir: `${process.env.OPENCLAW_STATE_DIR}/agents/main/agent`,
-    defaultModel: primary, resolvedDefault: primary, fallbacks,
-    imageModel: null, imageFallbacks: [], aliases: {}, allowed: [], auth: {},
-  }, null, 2));
-  process.exit(0);
-}
 
 const chain = [primary].concat(process.env.FAKE_OPENCLAW_STRIP_FALLBACKS ? [] : fallbacks);
 const logFile = (config.logging || {}).file;
