@@ -7,6 +7,7 @@
 #include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/instance.h"
+#include "clawkeeper/timeparse.h"
 #include "internal.h"
 
 #define DECISIONS_DEFAULT 1000

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "clawkeeper/clock.h"
-#include "clawkeeper/decision.h"
+#include "clawkeeper/timeparse.h"
 #include "internal.h"
 
 static const unsigned status_slots[] = { 200, 201, 202, 204, 304, 400, 401,

@@ -22,6 +22,7 @@
 #include "clawkeeper/decision.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/instance.h"
+#include "clawkeeper/timeparse.h"
 #include "commands.h"
 
 #define TABLE_BATCH 1024 /* rows held to size the columns */

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "clawkeeper/decision.h"
 #include "clawkeeper/finding.h"
 #include "clawkeeper/health.h"
+#include "clawkeeper/timeparse.h"
 #include "commands.h"
 
 static void

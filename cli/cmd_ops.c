@@ -18,10 +18,10 @@
 
 #include "clawkeeper/agentconf.h"
 #include "clawkeeper/clock.h"
-#include "clawkeeper/decision.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/operation.h"
 #include "clawkeeper/ops.h"
+#include "clawkeeper/timeparse.h"
 #include "client.h"
 #include "commands.h"
 

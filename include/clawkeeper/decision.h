@@ -99,8 +99,5 @@ json_t *ck_decision_summary(const char *const *paths, size_t n,
 /* {time, time_ms, decision, requested, candidate, reason, next, detail,
  * attempt, total, verdict, finding}; "finding" is the code or null. */
 json_t *ck_decision_to_json(const struct ck_decision *d);
-/* Parse --since: ISO 8601 (offset or Z; none means UTC), epoch ms, or a
- * relative "30s", "15m", "2h", "7d" before now_ms. Returns 0 or -1. */
-int ck_time_parse(const char *s, long long now_ms, long long *out_ms);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clawkeeper/decision.h"
+#include "clawkeeper/timeparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clawkeeper/decision.h"
+#include "clawkeeper/timeparse.h"
 
 #define CASES CK_FIXTURES "/decision/cases"
 #define NOISY96 CK_FIXTURES "/openclaw/2026.9.6/decision/noisy-gateway-running/file-log.jsonl"
