@@ -202,6 +202,14 @@ ck_h_import(struct ck_request *req)
 		params = json_pack("{s:s, s:s, s:I}", "archive", archive, "sha256",
 				   req->upload_sha_hex, "size", (json_int_t)req->upload_len);
 	} else {
+		const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (ct != NULL && strncmp(ct, "application/json", 16) != 0)
+			return ck_reply_error(req, 415, "unsupported_media_type",
+					      "Content-Type %.60s: send the archive as the body with "
+					      "Content-Type: application/gzip, or JSON {url, sha256, size}",
+					      ct);
 		params = body_json(req, &rc);
 		if (params == NULL)
 			return rc;
