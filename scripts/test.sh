@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite, from a fresh machine: dependencies, a normal build and
-# an ASan+UBSan build each running every ctest test, then every libFuzzer
-# target for a bounded time, then the OpenAPI lint.
+# The whole suite, from a fresh machine: dependencies, a normal build (the
+# real tier and packaging use it), every ctest test on a coverage build
+# with per-file figures, an ASan+UBSan build running every ctest test,
+# then every libFuzzer target for a bounded time, then the OpenAPI lint.
 # FUZZ_SECONDS (default 60) bounds each fuzzer; SKIP_FUZZ=1 skips them;
 # SKIP_REAL=1 skips the real-OpenClaw tier (a person's choice: in CI a
 # tier that cannot run fails), SKIP_DEPLOY=1 the packaging and rollout
@@ -18,8 +19,12 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "build (RelWithDebInfo, -Wall -Wextra -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$JOBS"
-step "tests"
-ctest --test-dir build --output-on-failure -j"$JOBS"
+# Every ctest test on a build instrumented for line coverage (gcc
+# --coverage, build-cov), then the figures per file, per layer and in
+# total; below the floors the run fails (scripts/coverage.sh). The
+# RelWithDebInfo build above serves the real tier and the packaging.
+step "tests, with line coverage"
+COVERAGE_MIN_TOTAL=${COVERAGE_MIN_TOTAL:-85} COVERAGE_MIN_FACE=${COVERAGE_MIN_FACE:-82} bash scripts/coverage.sh
 
 # Real OpenClaw from npm, cached outside the checkout in
 # $CK_OPENCLAW_CACHE (default /var/cache/clawkeeper/openclaw) so a fresh
