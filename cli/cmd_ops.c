@@ -20,8 +20,8 @@
 #include "clawkeeper/clock.h"
 #include "clawkeeper/decision.h"
 #include "clawkeeper/fileio.h"
-#include "clawkeeper/operation.h"
-#include "clawkeeper/ops.h"
+#include "clawkeeper/engine.h"
+#include "clawkeeper/journal.h"
 #include "client.h"
 #include "commands.h"
 

@@ -24,8 +24,8 @@
 #include "clawkeeper/json5.h"
 #include "clawkeeper/locks.h"
 #include "clawkeeper/log.h"
-#include "clawkeeper/operation.h"
-#include "clawkeeper/ops.h"
+#include "clawkeeper/engine.h"
+#include "clawkeeper/journal.h"
 #include "clawkeeper/release.h"
 #include "clawkeeper/settings.h"
 #include "clawkeeper/snapshot.h"
@@ -37,7 +37,7 @@
 #define JOURNAL_SCAN_MAX 10000
 
 
-#include "op_internal.h"
+#include "engine_internal.h"
 
 int
 ck_op_journal(struct run *r)

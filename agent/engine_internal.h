@@ -1,15 +1,16 @@
-/* Private to the operation engine (operation.c, op_import.c): one
- * operation's working state and the helpers its steps share. */
-#ifndef CK_OP_INTERNAL_H
-#define CK_OP_INTERNAL_H
+/* Private to the operation engine's files (engine.c, upgrade_steps.c,
+ * import_steps.c): one operation's working state and the helpers its
+ * steps share. */
+#ifndef CK_ENGINE_INTERNAL_H
+#define CK_ENGINE_INTERNAL_H
 
 #include <jansson.h>
 #include "clawkeeper/error.h"
 #include "clawkeeper/instance.h"
-#include "clawkeeper/operation.h"
+#include "clawkeeper/engine.h"
 
 #include <pthread.h>
-#include "clawkeeper/ops.h"
+#include "clawkeeper/journal.h"
 
 struct ck_opengine {
 	const struct ck_opengine_conf *conf;
@@ -65,7 +66,7 @@ int ck_op_verify_gateway(struct run *r, const char *want_version, int check_chai
 			 struct ck_error *err);
 char **ck_op_openclaw_argv(struct run *r, const char *version);
 
-/* op_upgrade.c: rehearsal and cutover. */
+/* upgrade_steps.c: rehearsal and cutover. */
 /* sha256 of a config as it reads at the live paths, meta left out. */
 const char *ck_op_config_sum(struct run *r, const json_t *config);
 int ck_op_upgrade_schema_ok(struct run *r, struct ck_error *err);
@@ -79,7 +80,7 @@ int ck_op_upgrade_migrate(struct run *r, struct ck_error *err);
 /* Renames the kept trees back (safe to run again from any point). */
 int ck_op_upgrade_put_back(struct run *r, struct ck_error *err);
 
-/* op_import.c: the import steps. */
+/* import_steps.c: the import steps. */
 int ck_op_import_fetch(struct run *r, struct ck_error *err);
 int ck_op_import_stage(struct run *r, struct ck_error *err);
 int ck_op_import_install(struct run *r, struct ck_error *err);

@@ -1,6 +1,6 @@
 /* Operations that change the instance: regenerate (same version) and
  * upgrade (new version). One runs at a time; each step is recorded in the
- * journal (ops.h) before it starts; a failure after the instance was
+ * journal (journal.h) before it starts; a failure after the instance was
  * touched restores the snapshot, switches the release back and restarts
  * once more. An agent killed mid-way finishes or rolls back the
  * operation on its next start (ck_opengine_recover).
@@ -11,8 +11,8 @@
  *             restart, verify
  * A rollback adds the steps rollback_restore, rollback_restart,
  * rollback_verify. */
-#ifndef CK_OPERATION_H
-#define CK_OPERATION_H
+#ifndef CK_ENGINE_H
+#define CK_ENGINE_H
 
 #include <jansson.h>
 #include "error.h"

@@ -28,7 +28,7 @@
 #include "clawkeeper/sqlite_ro.h"
 #include "clawkeeper/tree.h"
 
-#include "op_internal.h"
+#include "engine_internal.h"
 
 #define DOCTOR_TIMEOUT_MS 600000
 
