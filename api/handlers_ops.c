@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clawkeeper/ops.h"
+#include "clawkeeper/journal.h"
 #include "internal.h"
 
 #define OPS_LIST_MAX 1000

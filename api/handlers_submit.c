@@ -1,6 +1,6 @@
 /* POST /v1/regenerate, /v1/upgrades, /v1/imports and
  * /v1/instance/config/plan: the HTTP face of the operation engine
- * (agent/operation.c) and of the dry run (agent/plan.c). Parsing and
+ * (agent/engine.c) and of the dry run (agent/plan.c). Parsing and
  * status codes only; the work is in agent/. */
 #include <errno.h>
 #include <stdio.h>

@@ -17,8 +17,8 @@
 #include "clawkeeper/agentconf.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
-#include "clawkeeper/operation.h"
-#include "clawkeeper/ops.h"
+#include "clawkeeper/engine.h"
+#include "clawkeeper/journal.h"
 
 #define CK_API_MAX_SKEW_S 300
 /* The SHA-256 of an empty body: what a signed request without a body and

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "clawkeeper/agentconf.h"
-#include "clawkeeper/ops.h"
+#include "clawkeeper/journal.h"
 #include "commands.h"
 
 #define LIST_MAX 1000

@@ -18,7 +18,7 @@
 #include <jansson.h>
 #include "error.h"
 #include "gateway.h"
-#include "operation.h"
+#include "engine.h"
 
 struct ck_gwwatch_conf {
 	int interval_ms;        /* between checks; default 1000 */

@@ -16,7 +16,7 @@
 #include "error.h"
 #include "gateway.h"
 #include "gwwatch.h"
-#include "operation.h"
+#include "engine.h"
 
 struct ck_opconf {
 	char *work_dir;

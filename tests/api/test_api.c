@@ -31,7 +31,7 @@
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/log.h"
-#include "clawkeeper/ops.h"
+#include "clawkeeper/journal.h"
 
 #define CANARY_CONFIG "CANARY-FAKE-config-7f3a9c"
 #define CANARY_CRED "CANARY-FAKE-credential-51d2e8"

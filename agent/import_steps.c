@@ -21,7 +21,7 @@
 #include "clawkeeper/json5.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/spawn.h"
-#include "op_internal.h"
+#include "engine_internal.h"
 
 #define MARKER ".clawkeeper-import"
 #define DEFAULT_MAX_DOWNLOAD ((size_t)4 << 30)

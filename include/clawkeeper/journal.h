@@ -10,8 +10,8 @@
  *  "steps":[{"name":"snapshot","state":"pending|running|done|failed|skipped",
  *            "started_at":"...|null","ended_at":"...|null","message":"..."}],
  *  "restarts":0, "result":null | {"ok":true|false,"message":"...",...}} */
-#ifndef CK_OPS_H
-#define CK_OPS_H
+#ifndef CK_JOURNAL_H
+#define CK_JOURNAL_H
 
 #include <stddef.h>
 #include <jansson.h>

@@ -25,10 +25,11 @@
 #include "clawkeeper/hash.h"
 #include "clawkeeper/json5.h"
 #include "clawkeeper/log.h"
+#include "clawkeeper/release.h"
 #include "clawkeeper/sqlite_ro.h"
 #include "clawkeeper/tree.h"
 
-#include "op_internal.h"
+#include "engine_internal.h"
 
 #define DOCTOR_TIMEOUT_MS 600000
 
@@ -42,19 +43,6 @@ static const char *const rehearsal_env[] = {
 	"OPENCLAW_SKIP_BROWSER_CONTROL_SERVER=1", "OPENCLAW_SKIP_STARTUP_MODEL_PREWARM=1",
 	"OPENCLAW_DISABLE_BONJOUR=1", NULL,
 };
-
-static void
-add_ms(struct run *r, const char *what, long long ms)
-{
-	json_t *t = json_object_get(r->op, "timings");
-
-	if (t == NULL) {
-		t = json_object();
-		json_object_set_new(r->op, "timings", t);
-	}
-	json_object_set_new(t, what, json_integer(
-		json_integer_value(json_object_get(t, what)) + ms));
-}
 
 static unsigned
 spare_port(void)
@@ -122,8 +110,8 @@ run_doctor(struct run *r, const struct ck_gateway_conf *tgw, const char *version
 
 	if (ck_gateway_openclaw(tgw, args, NULL, DOCTOR_TIMEOUT_MS, &res, err) < 0)
 		return -1;
-	add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
-	add_ms(r, "doctor_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "doctor_ms", ck_clock_mono_ms() - t0);
 	if (res.timed_out)
 		ck_error_set(err, "openclaw %s doctor --fix on %s did not finish within %d s",
 			     version, where, DOCTOR_TIMEOUT_MS / 1000);
@@ -175,8 +163,10 @@ migrate_with(struct run *r, const struct ck_gateway_conf *tgw, const char *where
 	return run_doctor(r, tgw, r->target, where, err);
 }
 
-const char *
-ck_op_upgrade_waypoint(struct run *r)
+/* The release whose doctor must run before the target's (compat.c), or
+ * NULL. */
+static const char *
+upgrade_waypoint(struct run *r)
 {
 	return ck_compat_doctor_waypoint(agent_db_schema(&r->inst), r->target);
 }
@@ -364,8 +354,8 @@ rehearsal_copy(struct run *r, const char *dir, unsigned port, char **config_out,
 		json_object_set_new(cfg, "gateway", json_object());
 	json_object_set_new(json_object_get(cfg, "gateway"), "port", json_integer(port));
 	rc = write_config(*config_out, cfg, err);
-	add_ms(r, "copy_ms", ck_clock_mono_ms() - t0);
-	add_ms(r, "agent_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "copy_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "agent_ms", ck_clock_mono_ms() - t0);
 out:
 	json_decref(cfg);
 	json_decref(ws);
@@ -385,7 +375,7 @@ validate_with(struct run *r, const struct ck_gateway_conf *tgw, struct ck_error 
 
 	if (ck_gateway_openclaw(tgw, args, NULL, 120000, &res, err) < 0)
 		return -1;
-	add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
 	if (res.exit_code == 0)
 		rc = 0;
 	else
@@ -521,8 +511,44 @@ boot_once(struct run *r, struct ck_gateway_conf *tgw, unsigned port, long long *
 	}
 	if (ck_gateway_stop(tgw, &serr) < 0)
 		ck_log_warn("rehearsal: stopping the target gateway: %s", serr.msg);
-	add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "openclaw_ms", ck_clock_mono_ms() - t0);
 	return rc;
+}
+
+int
+ck_op_upgrade_stage(struct run *r, struct ck_error *err)
+{
+	const struct ck_opengine_conf *c = r->eng->conf;
+	json_t *src = json_object_get(r->params, "source");
+	struct ck_release_source rs = { 0 };
+
+	rs.dir = json_string_value(json_object_get(src, "dir"));
+	rs.url = json_string_value(json_object_get(src, "url"));
+	rs.sha256 = json_string_value(json_object_get(src, "sha256"));
+	rs.install = c->install_template;
+	rs.allow_http = c->allow_http;
+	if (ck_release_stage(c->releases_root, r->target, &rs, err) < 0)
+		return -1;
+	snprintf(r->msg, sizeof(r->msg), "release %s staged", r->target);
+	/* A state the target's doctor cannot take as it is goes through a
+	 * waypoint release's doctor first (a present release is reused). */
+	{
+		const char *via = upgrade_waypoint(r);
+		struct ck_release_source ws = { 0 };
+
+		if (via == NULL)
+			return 0;
+		ws.install = c->install_template;
+		ws.allow_http = c->allow_http;
+		if (ck_release_stage(c->releases_root, via, &ws, err) < 0) {
+			ck_error_prefix(err, "the migration waypoint %s: ", via);
+			return -1;
+		}
+		json_object_set_new(r->op, "waypoint", json_string(via));
+		snprintf(r->msg, sizeof(r->msg), "release %s staged, and %s: its doctor "
+			 "migrates this state before %s's can", r->target, via, r->target);
+	}
+	return 0;
 }
 
 int
@@ -576,20 +602,6 @@ out:
 }
 
 int
-ck_op_stop_gateway(struct run *r, struct ck_error *err)
-{
-	long long t0 = ck_clock_mono_ms();
-
-	if (ck_gateway_stop(r->eng->conf->gw, err) < 0)
-		return -1;
-	json_object_set_new(r->op, "stopped_at_ms", json_integer(ck_clock_now_ms()));
-	add_ms(r, "stop_ms", ck_clock_mono_ms() - t0);
-	snprintf(r->msg, sizeof(r->msg), "gateway stopped (%s); nothing below changes "
-		 "under a running gateway", ck_gateway_driver_name(r->eng->conf->gw->driver));
-	return 0;
-}
-
-int
 ck_op_upgrade_set_aside(struct run *r, struct ck_error *err)
 {
 	json_t *rb = json_object_get(r->op, "rollback");
@@ -626,8 +638,8 @@ ck_op_upgrade_set_aside(struct run *r, struct ck_error *err)
 				      err) < 0)
 			return -1;
 	}
-	add_ms(r, "copy_ms", ck_clock_mono_ms() - t0);
-	add_ms(r, "agent_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "copy_ms", ck_clock_mono_ms() - t0);
+	ck_op_add_ms(r, "agent_ms", ck_clock_mono_ms() - t0);
 	snprintf(r->msg, sizeof(r->msg), "%zu tree(s) kept untouched aside (%s, ...); "
 		 "the target works on copies (%lld files, %lld MiB, %lld database(s))",
 		 json_array_size(trees),

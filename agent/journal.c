@@ -10,7 +10,7 @@
 
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
-#include "clawkeeper/ops.h"
+#include "clawkeeper/journal.h"
 
 #define OP_FILE_MAX (4 * 1024 * 1024)
 

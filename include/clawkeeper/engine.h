@@ -1,18 +1,22 @@
-/* Operations that change the instance: regenerate (same version) and
- * upgrade (new version). One runs at a time; each step is recorded in the
- * journal (ops.h) before it starts; a failure after the instance was
- * touched restores the snapshot, switches the release back and restarts
- * once more. An agent killed mid-way finishes or rolls back the
- * operation on its next start (ck_opengine_recover).
+/* The operation engine: operations that change the instance, regenerate
+ * (same version), upgrade (new version) and import (an OpenClaw backup).
+ * One runs at a time; each step is recorded in the journal (journal.h)
+ * before it starts; a failure after the instance was touched puts back
+ * what was there (snapshot, trees set aside, release) and starts once
+ * more. An agent killed mid-way finishes or rolls back the operation on
+ * its next start (ck_opengine_recover).
  *
- * upgrade:    preflight, snapshot, stage, generate, validate, locks,
- *             switch, restart, verify [, drill]
- * regenerate: preflight, snapshot, generate, validate, locks, switch,
- *             restart, verify
- * A rollback adds the steps rollback_restore, rollback_restart,
+ * regenerate: preflight, snapshot, generate, validate, stop, locks,
+ *             switch, start, verify, drill
+ * upgrade:    preflight, snapshot, stage, rehearse, stop, set_aside,
+ *             migrate, generate, validate, locks, switch, start, verify,
+ *             drill
+ * import:     preflight, fetch, stage, snapshot, stop, install, generate,
+ *             validate, locks, switch, start, verify, drill
+ * A rollback adds the steps rollback_restore, rollback_start,
  * rollback_verify. */
-#ifndef CK_OPERATION_H
-#define CK_OPERATION_H
+#ifndef CK_ENGINE_H
+#define CK_ENGINE_H
 
 #include <jansson.h>
 #include "error.h"
