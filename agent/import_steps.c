@@ -21,6 +21,7 @@
 #include "clawkeeper/json5.h"
 #include "clawkeeper/hash.h"
 #include "clawkeeper/spawn.h"
+#include "clawkeeper/version.h"
 #include "engine_internal.h"
 
 #define MARKER ".clawkeeper-import"
@@ -178,6 +179,26 @@ keep_host_gateway(struct run *r, const char *cfg, struct ck_error *err)
 	return rc;
 }
 
+/* An archive an OpenClaw newer than the host's release made cannot be
+ * installed on it: releases read older configs and migrate older state,
+ * never newer ones (the real 2026.6.1 refuses a 9.6 config: "meta:
+ * Invalid input", "agents: Invalid input"; 8.2 refuses a 9.6 agent
+ * database, schema 23 > 19). Refused before anything is installed,
+ * naming both versions and the way out. */
+static int
+newer_than_host(struct run *r, const char *made_by, struct ck_error *err)
+{
+	struct ck_version a, b;
+
+	if (made_by == NULL || r->target == NULL || ck_version_parse(made_by, &a) < 0 ||
+	    ck_version_parse(r->target, &b) < 0 || ck_version_cmp(&a, &b) <= 0)
+		return 0;
+	ck_error_set(err, "the archive was made by OpenClaw %s, newer than this host's %s: "
+		     "an older release cannot read its config and state; upgrade the instance "
+		     "to %s (POST /v1/upgrades), then import", made_by, r->target, made_by);
+	return -1;
+}
+
 int
 ck_op_import_stage(struct run *r, struct ck_error *err)
 {
@@ -194,6 +215,9 @@ ck_op_import_stage(struct run *r, struct ck_error *err)
 	if (ck_backup_stage(r->archive, &bopts, &report, err) < 0)
 		goto out;
 	json_object_set_new(r->op, "import", report);
+	if (newer_than_host(r, json_string_value(json_object_get(report, "runtime_version")),
+			    err) < 0)
+		goto out;
 	if (!ck_file_exists(cfg)) {
 		ck_error_set(err, "the archive holds no openclaw.json");
 		goto out;

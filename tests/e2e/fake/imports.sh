@@ -30,6 +30,18 @@ refused() { # record-json want-substring what [final state, default failed]
 	pass "$3: refused ($msg); live state untouched, no staging left"
 }
 
+# The test's file server is plain http on loopback; production refuses it.
+jq '.operations.allow_http = true' "$T/agent.json" >"$T/agent.json.new" && mv "$T/agent.json.new" "$T/agent.json"
+chmod 600 "$T/agent.json"   # serve refuses a config others can read
+start_serve || fail "serve did not start"
+
+# --- on the 6.1 host, a 9.6 archive is refused before anything is
+# installed: no older release reads a newer config or state
+before=$(tree_sha)
+refused "$(upload "$FULL")" "the archive was made by OpenClaw 2026.9.6, newer than this host's 2026.6.1" \
+	"a 2026.9.6 archive on a 2026.6.1 host"
+stop_serve
+
 # A 2026.9.6 host: the archives are 9.6's, and no older release reads a
 # 9.6 config (the real 6.1's config validate of it: "meta: Invalid input",
 # "agents: Invalid input"; the fake refuses the same). The live config is
@@ -38,10 +50,7 @@ ln -sfn 2026.9.6 "$T/releases/current"
 jq 'del(.meta.lastTouchedAt)' "$S/openclaw.json" >"$S/openclaw.json.new" && mv "$S/openclaw.json.new" "$S/openclaw.json"
 chmod 600 "$S/openclaw.json"
 
-# The test's file server is plain http on loopback; production refuses it.
-jq '.operations.allow_http = true' "$T/agent.json" >"$T/agent.json.new" && mv "$T/agent.json.new" "$T/agent.json"
-chmod 600 "$T/agent.json"   # serve refuses a config others can read
-start_serve || fail "serve did not start"
+start_serve || fail "serve did not start on the 9.6 host"
 
 # --- bad archives first, while the instance is the original one
 before=$(tree_sha)
