@@ -1,6 +1,7 @@
 /* Millisecond clocks, one place for both kinds, and the ISO 8601 reader
  * the logs and lock files need (no timegm(), no TZ dependence). */
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -37,6 +38,15 @@ long long
 ck_clock_mono_ms(void)
 {
 	return clock_ms(CLOCK_MONOTONIC);
+}
+
+void
+ck_clock_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */

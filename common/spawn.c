@@ -1,9 +1,11 @@
-/* Run a program by argv (never through a shell), capture stdout and
- * stderr with a size cap, and kill its whole process group on timeout. */
+/* Run a program by argv (never through a shell): a one-shot with stdout
+ * and stderr captured with a size cap and its whole process group killed
+ * on timeout, or a detached long-running child writing to a file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -87,8 +89,10 @@ build_env(char *const extra[])
 	return env;
 }
 
+/* In the child before execve: its own process group (so a kill reaches
+ * all it forks), stdin from /dev/null, stdout and stderr to the fds. */
 static void
-child_exec(char *const argv[], char **env, int out_fd, int err_fd)
+child_redirect(int out_fd, int err_fd)
 {
 	int devnull = open("/dev/null", O_RDONLY);
 
@@ -97,6 +101,12 @@ child_exec(char *const argv[], char **env, int out_fd, int err_fd)
 		dup2(devnull, 0);
 	dup2(out_fd, 1);
 	dup2(err_fd, 2);
+}
+
+static void
+child_exec(char *const argv[], char **env, int out_fd, int err_fd)
+{
+	child_redirect(out_fd, err_fd);
 	execve(argv[0], argv, env);
 	_exit(127);
 }
@@ -186,6 +196,35 @@ ck_spawn(char *const argv[], char *const env[], int timeout_ms,
 		out.buf[out.len] = '\0';
 	if (errc.buf)
 		errc.buf[errc.len] = '\0';
+	return 0;
+}
+
+int
+ck_spawn_detached(char *const argv[], char *const env[], int out_fd, pid_t *pid,
+		  struct ck_error *err)
+{
+	char **envp = build_env(env);
+	pid_t child;
+
+	if (envp == NULL) {
+		ck_error_set(err, "%s: out of memory", argv[0]);
+		return -1;
+	}
+	child = fork();
+	if (child == 0) {
+		child_redirect(out_fd, out_fd);
+		execve(argv[0], argv, envp);
+		/* Nobody reads a pipe from this child: say why in its output. */
+		dprintf(2, "clawkeeper: cannot execute %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	free(envp);
+	if (child < 0) {
+		ck_error_set(err, "fork: %s", strerror(errno));
+		return -1;
+	}
+	setpgid(child, child);
+	*pid = child;
 	return 0;
 }
 

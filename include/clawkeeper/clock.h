@@ -8,6 +8,8 @@
 
 long long ck_clock_now_ms(void);  /* CLOCK_REALTIME, since the epoch */
 long long ck_clock_mono_ms(void); /* CLOCK_MONOTONIC */
+/* Sleeps ms, resumed when a signal interrupts it. */
+void ck_clock_sleep_ms(int ms);
 /* *ts = now on clock id plus ms: a pthread_cond_timedwait deadline. */
 void ck_clock_after(clockid_t id, long long ms, struct timespec *ts);
 /* ISO 8601 at the start of s: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|+HH[:]MM];

@@ -1,6 +1,7 @@
 /* common/: version order (data-driven from fixtures/version), atomic
  * writes, capped reads, fingerprints, HMAC, spawn. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -266,6 +268,50 @@ test_spawn(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/openclaw"));
 }
 
+static int
+wait_exit(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The child appends to the caller's file, reads /dev/null, leads its own
+ * process group, gets the extra env, and an execve that fails says so. */
+static void
+test_spawn_detached(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c", "echo $CK_X; echo err >&2; read line || echo eof; "
+			 "echo $$ $(cut -d' ' -f5 /proc/$$/stat); exit 3", NULL };
+	char *env[] = { "CK_X=hello", NULL };
+	char *missing[] = { "/nonexistent/openclaw", NULL };
+	char *path = ck_path_join(tmpdir, "out.log");
+	char *data = NULL, want[256];
+	struct ck_error err;
+	size_t len;
+	pid_t pid, pid2;
+	int fd;
+
+	(void)state;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "before\n", 7), 7);
+	assert_int_equal(ck_spawn_detached(argv, env, fd, &pid, &err), 0);
+	assert_int_equal(wait_exit(pid), 3);
+	assert_int_equal(ck_spawn_detached(missing, NULL, fd, &pid2, &err), 0);
+	assert_int_equal(wait_exit(pid2), 127);
+	close(fd);
+	assert_int_equal(ck_file_read(path, 4096, &data, &len, &err), 0);
+	snprintf(want, sizeof(want), "before\nhello\nerr\neof\n%d %d\n"
+		 "clawkeeper: cannot execute /nonexistent/openclaw: No such file or directory\n",
+		 (int)pid, (int)pid);
+	assert_string_equal(data, want);
+	free(data);
+	free(path);
+}
+
 static void
 test_findings(void **state)
 {
@@ -300,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_hmac_rfc4231),
 		cmocka_unit_test(test_spawn),
+		cmocka_unit_test_setup_teardown(test_spawn_detached, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_findings),
 	};
 
