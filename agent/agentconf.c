@@ -2,6 +2,7 @@
  * every unknown or bad field named path-style ("limits.max_body_bytes"),
  * the file itself and the HMAC key files refused unless mode 0600. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "clawkeeper/agentconf.h"
+#include "clawkeeper/conftable.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
 
@@ -19,30 +21,96 @@
 #define MAX_HMAC_KEYS 2
 #define MAX_TOKENS 64
 
-struct parse {
-	json_t *problems;
-	struct ck_error *err;
-	int n_bad;
-	const char *base_dir;
+#define F(type, member) CK_CF_##type, offsetof(struct ck_agentconf, member)
+
+/* The agent config's fields: conftable.h reads them, `clawkeeper config
+ * fields` prints them, tests/cli/conf_fields.sh holds clawkeeper.json(5)
+ * to them. The custom ones are read below. */
+static const struct ck_cf_field top_fields[] = {
+	{ "instance_id", F(STRING, instance_id), .dflt_doc = "the host name",
+	  .doc = "shown by GET /v1/agent" },
+	{ "listen", F(STRING, listen), .dflt_str = "127.0.0.1:7600",
+	  .doc = "host:port, [v6]:port or unix:/absolute/path" },
+	{ "journal_dir", F(PATH, journal_dir), .dflt_str = "/var/lib/clawkeeper/operations",
+	  .doc = "the operations journal, one JSON file per operation" },
+	{ "refresh_interval_s", F(UNSIGNED, refresh_interval_s), .lo = 1, .hi = 86400,
+	  .dflt = 60, .doc = "how often the cached health report is recomputed" },
+	{ "decision_window_s", F(UNSIGNED, decision_window_s), .lo = 60, .hi = 90 * 86400,
+	  .dflt = 86400, .doc = "the decision-log window of the health report" },
+	{ "tls", CK_CF_CUSTOM, 0, .doc = "HTTPS: cert, key, client_ca" },
+	{ "hmac_keys", CK_CF_CUSTOM, 0, .doc = "at most two {id, file}" },
+	{ "tokens", CK_CF_CUSTOM, 0, .doc = "bearer tokens {name, sha256, scope}", .secret = 1 },
+	{ "instance", CK_CF_CUSTOM, 0, .doc = "where the OpenClaw instance is" },
+	{ "limits", CK_CF_CUSTOM, 0, .doc = "the HTTP server's limits" },
+	{ "operations", CK_CF_CUSTOM, 0, .doc = "how regenerate, upgrade and import run" },
+	{ "gateway", CK_CF_CUSTOM, 0, .doc = "how the gateway is started, stopped and watched" },
+};
+static const struct ck_cf_section top_section = { "", top_fields, CK_CF_N(top_fields) };
+
+static const struct ck_cf_field tls_fields[] = {
+	{ "cert", F(PATH, tls_cert), .doc = "PEM certificate; goes with key" },
+	{ "key", F(PATH, tls_key), .doc = "PEM private key; goes with cert" },
+	{ "client_ca", F(PATH, tls_client_ca), .doc = "require client certificates from this CA" },
+};
+static const struct ck_cf_section tls_section = { "tls", tls_fields, CK_CF_N(tls_fields) };
+
+static const struct ck_cf_field instance_fields[] = {
+	{ "state_dir", F(PATH, state_dir), .doc = "the instance's OPENCLAW_STATE_DIR (required)" },
+	{ "config_path", F(PATH, config_path), .dflt_doc = "<state_dir>/openclaw.json",
+	  .doc = "its OPENCLAW_CONFIG_PATH" },
+	{ "openclaw_bin", F(PATH, openclaw_bin), .doc = "the installed release's openclaw" },
+	{ "settings_path", F(PATH, settings_path), .dflt_str = "/var/lib/clawkeeper/settings.json",
+	  .doc = "the desired settings the control plane owns" },
+	{ "log_file", F(PATH, log_file), .dflt_doc = "logging.file, else /tmp/openclaw/openclaw-<date>.log",
+	  .doc = "the gateway's file log" },
+};
+static const struct ck_cf_section instance_section = { "instance", instance_fields,
+	CK_CF_N(instance_fields) };
+
+static const struct ck_cf_field limits_fields[] = {
+	{ "connection_timeout_s", F(UNSIGNED, connection_timeout_s), .lo = 1, .hi = 3600,
+	  .dflt = 30, .doc = "an idle connection is closed after this" },
+	{ "header_timeout_s", F(UNSIGNED, header_timeout_s), .lo = 1, .hi = 3600,
+	  .dflt = 10, .doc = "a request's headers must be in by then" },
+	{ "max_connections", F(UNSIGNED, max_connections), .lo = 1, .hi = 65535,
+	  .dflt = 128, .doc = "connections at once" },
+	{ "max_per_ip", F(UNSIGNED, max_per_ip), .lo = 0, .hi = 65535,
+	  .dflt = 32, .doc = "connections per client address (0: no cap)" },
+	{ "max_pending_per_ip", F(UNSIGNED, max_pending_per_ip), .lo = 0, .hi = 65535,
+	  .dflt = 4, .doc = "connections per address waiting for their headers (0: no cap)" },
+	{ "max_body_bytes", F(SIZE, max_body_bytes), .lo = 1, .hi = 1LL << 30,
+	  .dflt = 1024 * 1024, .doc = "a JSON body's size" },
+	{ "max_header_bytes", F(SIZE, max_header_bytes), .lo = 4096, .hi = 1 << 20,
+	  .dflt = 16384, .doc = "a request's headers" },
+	{ "max_upload_bytes_in_flight", F(SIZE, max_upload_in_flight), .lo = 1, .hi = 1LL << 42,
+	  .dflt = 4LL << 30, .doc = "per key or token: archive bytes being received" },
+};
+static const struct ck_cf_section limits_section = { "limits", limits_fields,
+	CK_CF_N(limits_fields) };
+
+#define FK(type, member) CK_CF_##type, offsetof(struct ck_agentconf_key, member)
+static const struct ck_cf_field key_fields[] = {
+	{ "id", FK(STRING, id), .doc = "the keyId of the Authorization header" },
+	{ "file", FK(PATH, file), .doc = "64 to 128 hex digits, mode 0600" },
+};
+#define FT(type, member) CK_CF_##type, offsetof(struct ck_agentconf_token, member)
+static const struct ck_cf_field token_fields[] = {
+	{ "name", FT(STRING, name), .doc = "the audit log's principal (token:<name>)" },
+	{ "sha256", CK_CF_CUSTOM, 0, .doc = "the token's SHA-256, never the token", .secret = 1 },
+	{ "scope", CK_CF_CUSTOM, 0, .doc = "read or operate" },
 };
 
-static void bad(struct parse *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* for `config fields` (the readers build these per array item) */
+static const struct ck_cf_section key_item = { "hmac_keys[]", key_fields, CK_CF_N(key_fields) };
+static const struct ck_cf_section token_item = { "tokens[]", token_fields, CK_CF_N(token_fields) };
 
-static void
-bad(struct parse *p, const char *fmt, ...)
-{
-	char msg[CK_ERROR_MAX];
-	va_list ap;
+const struct ck_cf_section *const ck_agentconf_sections[] = {
+	&top_section, &tls_section, &key_item, &token_item, &instance_section, &limits_section,
+};
+const size_t ck_agentconf_n_sections = CK_CF_N(ck_agentconf_sections);
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (p->n_bad++ == 0)
-		ck_error_set(p->err, "%s", msg);
-	if (p->problems != NULL)
-		json_array_append_new(p->problems, json_string(msg));
-}
+typedef struct ck_cf_ctx parse_t;
+#define bad ck_cf_bad
 
 const char *
 ck_scope_name(enum ck_scope scope)
@@ -57,82 +125,8 @@ ck_scope_name(enum ck_scope scope)
 	}
 }
 
-/* Names every key of obj not in `allowed`. */
 static void
-check_keys(struct parse *p, const json_t *obj, const char *where,
-    const char *const *allowed)
-{
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	json_object_foreach((json_t *)obj, k, v) {
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(k, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL)
-			bad(p, "%s%s%s: unknown field", where, *where ? "." : "", k);
-	}
-}
-
-static char *
-resolve(struct parse *p, const char *path)
-{
-	if (path[0] == '/' || p->base_dir == NULL)
-		return strdup(path);
-	return ck_path_join(p->base_dir, path);
-}
-
-/* A string field; absent leaves *out as is. as_path resolves it. */
-static void
-get_str(struct parse *p, const json_t *obj, const char *where,
-    const char *key, int as_path, char **out)
-{
-	json_t *v = json_object_get(obj, key);
-	const char *s;
-
-	if (v == NULL)
-		return;
-	s = json_string_value(v);
-	if (s == NULL || s[0] == '\0') {
-		bad(p, "%s%s%s: expected a non-empty string", where,
-		    *where ? "." : "", key);
-		return;
-	}
-	free(*out);
-	*out = as_path ? resolve(p, s) : strdup(s);
-}
-
-static void
-get_uint(struct parse *p, const json_t *obj, const char *where,
-    const char *key, long long lo, long long hi, size_t *out)
-{
-	json_t *v = json_object_get(obj, key);
-	long long n;
-
-	if (v == NULL)
-		return;
-	n = json_is_integer(v) ? json_integer_value(v) : lo - 1;
-	if (n < lo || n > hi) {
-		bad(p, "%s%s%s: expected an integer %lld..%lld", where,
-		    *where ? "." : "", key, lo, hi);
-		return;
-	}
-	*out = (size_t)n;
-}
-
-static void
-get_unsigned(struct parse *p, const json_t *obj, const char *where,
-    const char *key, long long lo, long long hi, unsigned *out)
-{
-	size_t v = *out;
-
-	get_uint(p, obj, where, key, lo, hi, &v);
-	*out = (unsigned)v;
-}
-
-static void
-parse_listen(struct parse *p, struct ck_agentconf *c)
+parse_listen(parse_t *p, struct ck_agentconf *c)
 {
 	const char *s = c->listen;
 	const char *colon;
@@ -166,18 +160,13 @@ parse_listen(struct parse *p, struct ck_agentconf *c)
 }
 
 static void
-parse_tls(struct parse *p, const json_t *tls, struct ck_agentconf *c)
+parse_tls(parse_t *p, const json_t *tls, struct ck_agentconf *c)
 {
-	static const char *const keys[] = { "cert", "key", "client_ca", NULL };
-
 	if (!json_is_object(tls)) {
 		bad(p, "tls: expected an object");
 		return;
 	}
-	check_keys(p, tls, "tls", keys);
-	get_str(p, tls, "tls", "cert", 1, &c->tls_cert);
-	get_str(p, tls, "tls", "key", 1, &c->tls_key);
-	get_str(p, tls, "tls", "client_ca", 1, &c->tls_client_ca);
+	ck_cf_read(p, &tls_section, tls, c);
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
 		bad(p, "tls: cert and key go together");
 	if (c->tls_client_ca != NULL && c->tls_cert == NULL)
@@ -231,9 +220,8 @@ ck_agentconf_read_key(const char *path, uint8_t *key, size_t *key_len,
 }
 
 static void
-parse_keys(struct parse *p, const json_t *arr, struct ck_agentconf *c)
+parse_keys(parse_t *p, const json_t *arr, struct ck_agentconf *c)
 {
-	static const char *const keys[] = { "id", "file", NULL };
 	json_t *item;
 	size_t i, j;
 
@@ -250,14 +238,14 @@ parse_keys(struct parse *p, const json_t *arr, struct ck_agentconf *c)
 		char where[32];
 		struct ck_error kerr;
 
+		struct ck_cf_section sec = { where, key_fields, CK_CF_N(key_fields) };
+
 		snprintf(where, sizeof(where), "hmac_keys[%zu]", i);
 		if (!json_is_object(item)) {
 			bad(p, "%s: expected an object", where);
 			continue;
 		}
-		check_keys(p, item, where, keys);
-		get_str(p, item, where, "id", 0, &k->id);
-		get_str(p, item, where, "file", 1, &k->file);
+		ck_cf_read(p, &sec, item, k);
 		if (k->id == NULL || k->file == NULL) {
 			bad(p, "%s: needs id and file", where);
 			free(k->id);
@@ -286,9 +274,8 @@ is_hex64(const char *s)
 }
 
 static void
-parse_tokens(struct parse *p, const json_t *arr, struct ck_agentconf *c)
+parse_tokens(parse_t *p, const json_t *arr, struct ck_agentconf *c)
 {
-	static const char *const keys[] = { "name", "sha256", "scope", NULL };
 	json_t *item;
 	size_t i;
 
@@ -304,13 +291,14 @@ parse_tokens(struct parse *p, const json_t *arr, struct ck_agentconf *c)
 		const char *sha, *scope;
 		char where[32];
 
+		struct ck_cf_section sec = { where, token_fields, CK_CF_N(token_fields) };
+
 		snprintf(where, sizeof(where), "tokens[%zu]", i);
 		if (!json_is_object(item)) {
 			bad(p, "%s: expected an object", where);
 			continue;
 		}
-		check_keys(p, item, where, keys);
-		get_str(p, item, where, "name", 0, &t->name);
+		ck_cf_read(p, &sec, item, t);
 		sha = json_string_value(json_object_get(item, "sha256"));
 		scope = json_string_value(json_object_get(item, "scope"));
 		if (t->name == NULL)
@@ -335,53 +323,15 @@ parse_tokens(struct parse *p, const json_t *arr, struct ck_agentconf *c)
 }
 
 static void
-parse_instance(struct parse *p, const json_t *inst, struct ck_agentconf *c)
+parse_instance(parse_t *p, const json_t *inst, struct ck_agentconf *c)
 {
-	static const char *const keys[] = { "state_dir", "config_path",
-	    "openclaw_bin", "settings_path", "log_file", NULL };
-
 	if (!json_is_object(inst)) {
 		bad(p, "instance: expected an object");
 		return;
 	}
-	check_keys(p, inst, "instance", keys);
-	get_str(p, inst, "instance", "state_dir", 1, &c->state_dir);
-	get_str(p, inst, "instance", "config_path", 1, &c->config_path);
-	get_str(p, inst, "instance", "openclaw_bin", 1, &c->openclaw_bin);
-	get_str(p, inst, "instance", "settings_path", 1, &c->settings_path);
-	get_str(p, inst, "instance", "log_file", 1, &c->log_file);
+	ck_cf_read(p, &instance_section, inst, c);
 	if (c->state_dir == NULL)
 		bad(p, "instance.state_dir: required");
-}
-
-static void
-parse_limits(struct parse *p, const json_t *lim, struct ck_agentconf *c)
-{
-	static const char *const keys[] = { "connection_timeout_s",
-	    "max_connections", "max_per_ip", "max_body_bytes",
-	    "max_header_bytes", "max_upload_bytes_in_flight",
-	    "header_timeout_s", "max_pending_per_ip", NULL };
-
-	if (!json_is_object(lim)) {
-		bad(p, "limits: expected an object");
-		return;
-	}
-	check_keys(p, lim, "limits", keys);
-	get_unsigned(p, lim, "limits", "connection_timeout_s", 1, 3600,
-	    &c->connection_timeout_s);
-	get_unsigned(p, lim, "limits", "max_connections", 1, 65535,
-	    &c->max_connections);
-	get_unsigned(p, lim, "limits", "max_per_ip", 0, 65535, &c->max_per_ip);
-	get_unsigned(p, lim, "limits", "header_timeout_s", 1, 3600,
-	    &c->header_timeout_s);
-	get_unsigned(p, lim, "limits", "max_pending_per_ip", 0, 65535,
-	    &c->max_pending_per_ip);
-	get_uint(p, lim, "limits", "max_body_bytes", 1, 1LL << 30,
-	    &c->max_body_bytes);
-	get_uint(p, lim, "limits", "max_header_bytes", 4096, 1 << 20,
-	    &c->max_header_bytes);
-	get_uint(p, lim, "limits", "max_upload_bytes_in_flight", 1,
-	    1LL << 42, &c->max_upload_in_flight);
 }
 
 static void
@@ -389,35 +339,20 @@ set_defaults(struct ck_agentconf *c)
 {
 	char host[256];
 
+	ck_cf_defaults(&top_section, c);
+	ck_cf_defaults(&instance_section, c);
+	ck_cf_defaults(&limits_section, c);
 	if (gethostname(host, sizeof(host)) != 0)
 		strcpy(host, "localhost");
 	host[sizeof(host) - 1] = '\0';
 	c->instance_id = strdup(host);
-	c->listen = strdup("127.0.0.1:7600");
-	c->journal_dir = strdup("/var/lib/clawkeeper/operations");
-	c->settings_path = strdup("/var/lib/clawkeeper/settings.json");
-	c->refresh_interval_s = 60;
-	c->decision_window_s = 86400;
-	c->connection_timeout_s = 30;
-	c->max_connections = 128;
-	c->max_per_ip = 32;
-	c->header_timeout_s = 10;
-	c->max_pending_per_ip = 4;
-	c->max_body_bytes = 1024 * 1024;
-	c->max_header_bytes = 16384;
-	/* one archive of the largest size at a time per key or token */
-	c->max_upload_in_flight = (size_t)4 << 30;
 }
 
 struct ck_agentconf *
 ck_agentconf_from_json(const json_t *doc, const char *base_dir,
     json_t *problems, struct ck_error *err)
 {
-	static const char *const keys[] = { "instance_id", "listen", "tls",
-	    "hmac_keys", "tokens", "instance", "journal_dir",
-	    "refresh_interval_s", "decision_window_s", "limits", "operations",
-	    "gateway", NULL };
-	struct parse p = { problems, err, 0, base_dir };
+	parse_t p = { problems, err, 0, base_dir };
 	struct ck_agentconf *c;
 	json_t *v;
 
@@ -431,14 +366,7 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 		return NULL;
 	}
 	set_defaults(c);
-	check_keys(&p, doc, "", keys);
-	get_str(&p, doc, "", "instance_id", 0, &c->instance_id);
-	get_str(&p, doc, "", "listen", 0, &c->listen);
-	get_str(&p, doc, "", "journal_dir", 1, &c->journal_dir);
-	get_unsigned(&p, doc, "", "refresh_interval_s", 1, 86400,
-	    &c->refresh_interval_s);
-	get_unsigned(&p, doc, "", "decision_window_s", 60, 90 * 86400,
-	    &c->decision_window_s);
+	ck_cf_read(&p, &top_section, doc, c);
 	parse_listen(&p, c);
 	if ((v = json_object_get(doc, "tls")) != NULL)
 		parse_tls(&p, v, c);
@@ -450,8 +378,7 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 		parse_instance(&p, v, c);
 	else
 		bad(&p, "instance: required (instance.state_dir at least)");
-	if ((v = json_object_get(doc, "limits")) != NULL)
-		parse_limits(&p, v, c);
+	ck_cf_read(&p, &limits_section, json_object_get(doc, "limits"), c);
 	{
 		json_t *probs = json_array();
 		struct ck_error oerr;

@@ -175,6 +175,23 @@ finish(struct ck_opengine *eng)
 	pthread_mutex_unlock(&eng->lock);
 }
 
+/* Joins the thread of the last async operation, which has ended (or
+ * ends now: it signalled idle and returns). */
+static void
+reap_worker(struct ck_opengine *eng)
+{
+	pthread_t tid;
+	int has;
+
+	pthread_mutex_lock(&eng->lock);
+	tid = eng->worker;
+	has = eng->has_worker;
+	eng->has_worker = 0;
+	pthread_mutex_unlock(&eng->lock);
+	if (has)
+		pthread_join(tid, NULL);
+}
+
 static void *
 worker(void *arg)
 {
@@ -242,6 +259,7 @@ ck_opengine_free(struct ck_opengine *eng)
 	if (eng == NULL)
 		return;
 	ck_opengine_wait(eng);
+	reap_worker(eng);
 	json_decref(eng->unwritten);
 	pthread_mutex_destroy(&eng->lock);
 	pthread_cond_destroy(&eng->idle);
@@ -405,8 +423,12 @@ ck_opengine_submit(struct ck_opengine *eng, const char *kind, const json_t *para
 		 * while the worker freed a step under it). */
 		json_t *snapshot = json_deep_copy(op);
 
+		reap_worker(eng);
 		if (snapshot != NULL && pthread_create(&tid, NULL, worker, r) == 0) {
-			pthread_detach(tid);
+			pthread_mutex_lock(&eng->lock);
+			eng->worker = tid;
+			eng->has_worker = 1;
+			pthread_mutex_unlock(&eng->lock);
 			json_decref(op);
 			*op_out = snapshot;
 			return CK_SUBMIT_CREATED;

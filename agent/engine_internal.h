@@ -26,6 +26,11 @@ struct ck_opengine {
 	 * ck_opengine_revert_recent (guarded by lock). */
 	char last_ok[CK_OP_ID_MAX + 1];
 	long long last_ok_mono_ms;
+	/* The last async operation's thread, joined before the next starts
+	 * and by ck_opengine_free: a process that exits right after an
+	 * operation ends must not leave its thread mid-exit (guarded by lock). */
+	pthread_t worker;
+	int has_worker;
 };
 
 enum op_kind { OP_REGENERATE, OP_UPGRADE, OP_IMPORT };

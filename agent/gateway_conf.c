@@ -1,9 +1,11 @@
 /* The gateway's configuration: the agent config's "gateway" object read
  * into a ck_gateway_conf (each driver checks it has what it needs), the
  * conf's defaults and lifetime, the argv helpers and the driver names. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clawkeeper/conftable.h"
 #include "clawkeeper/gateway.h"
 #include "clawkeeper/release.h"
 #include "gateway_internal.h"
@@ -162,62 +164,41 @@ json_argv(const json_t *v, const char *field, char ***out, struct ck_error *err)
 	return 0;
 }
 
-static int
-json_str(const json_t *obj, const char *field, char **out, struct ck_error *err)
-{
-	json_t *v = json_object_get(obj, field);
+#define F(type, member) CK_CF_##type, offsetof(struct ck_gateway_conf, member)
 
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v) || json_string_length(v) == 0) {
-		ck_error_set(err, "gateway.%s: expected a non-empty string", field);
-		return -1;
-	}
-	free(*out);
-	*out = strdup(json_string_value(v));
-	return *out == NULL ? -1 : 0;
-}
-
-static int
-json_int(const json_t *obj, const char *field, long long lo, long long hi,
-	 long long *out, struct ck_error *err)
-{
-	json_t *v = json_object_get(obj, field);
-
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-		ck_error_set(err, "gateway.%s: expected an integer %lld..%lld", field, lo, hi);
-		return -1;
-	}
-	*out = json_integer_value(v);
-	return 1;
-}
-
-static int
-conf_numbers(struct ck_gateway_conf *gw, const json_t *obj, struct ck_error *err)
-{
-	long long v;
-	int r;
-
-	if ((r = json_int(obj, "port", 1, 65535, &v, err)) < 0)
-		return -1;
-	if (r)
-		gw->port = (unsigned)v;
-	if ((r = json_int(obj, "ready_timeout_ms", 100, 3600000, &v, err)) < 0)
-		return -1;
-	if (r)
-		gw->ready_timeout_ms = (int)v;
-	if ((r = json_int(obj, "stop_timeout_ms", 100, 600000, &v, err)) < 0)
-		return -1;
-	if (r)
-		gw->stop_timeout_ms = (int)v;
-	if ((r = json_int(obj, "command_timeout_ms", 100, 3600000, &v, err)) < 0)
-		return -1;
-	if (r)
-		gw->command_timeout_ms = (int)v;
-	return 0;
-}
+/* The "gateway" object (conftable.h); driver, the commands and watch
+ * are read below and by gwwatch.c. */
+static const struct ck_cf_field gw_fields[] = {
+	{ "driver", CK_CF_CUSTOM, 0, .dflt_str = "supervise",
+	  .doc = "supervise (the agent runs gateway run), systemd or exec" },
+	{ "openclaw", CK_CF_CUSTOM, 0, .dflt_doc = "instance.openclaw_bin",
+	  .doc = "the openclaw command: a string or an argv array" },
+	{ "home", F(STRING, home), .doc = "HOME for openclaw" },
+	{ "state_dir", F(STRING, state_dir), .dflt_doc = "instance.state_dir",
+	  .doc = "OPENCLAW_STATE_DIR for openclaw" },
+	{ "config_path", F(STRING, config_path), .dflt_doc = "instance.config_path",
+	  .doc = "OPENCLAW_CONFIG_PATH for openclaw" },
+	{ "port", F(UNSIGNED, port), .lo = 1, .hi = 65535,
+	  .dflt_doc = "gateway.port of the instance's config, else 18789",
+	  .doc = "where readiness is probed (/readyz)" },
+	{ "unit", F(STRING, unit), .doc = "systemd: the gateway's unit" },
+	{ "user_unit", F(BOOL, user_unit), .dflt = 0, .doc = "systemd: systemctl --user" },
+	{ "start", CK_CF_CUSTOM, 0, .doc = "exec: the start command (string or argv)" },
+	{ "stop", CK_CF_CUSTOM, 0, .doc = "exec: the stop command" },
+	{ "restart", CK_CF_CUSTOM, 0, .doc = "exec: the restart command" },
+	{ "output", F(STRING, output_path), .dflt_doc = "<state_dir>/logs/gateway.supervised.log",
+	  .doc = "supervise: where gateway run's output goes" },
+	{ "ready_timeout_ms", F(INT, ready_timeout_ms), .lo = 100, .hi = 3600000,
+	  .dflt = CK_GATEWAY_READY_TIMEOUT_MS, .doc = "how long a start may take to be ready" },
+	{ "stop_timeout_ms", F(INT, stop_timeout_ms), .lo = 100, .hi = 600000, .dflt = 10000,
+	  .doc = "SIGTERM, then SIGKILL after this" },
+	{ "command_timeout_ms", F(INT, command_timeout_ms), .lo = 100, .hi = 3600000,
+	  .dflt = 120000, .doc = "a one-shot openclaw, systemctl or exec command" },
+	{ "keep_running", F(BOOL, keep_running), .dflt = 0,
+	  .doc = "supervise: a clean agent stop leaves the gateway serving" },
+	{ "watch", CK_CF_CUSTOM, 0, .doc = "the gateway watch (gateway.watch.*)" },
+};
+const struct ck_cf_section ck_gateway_section = { "gateway", gw_fields, CK_CF_N(gw_fields) };
 
 /* Whether the chosen driver has what it needs is the driver's to say. */
 static int
@@ -230,6 +211,7 @@ int
 ck_gateway_conf_from_json(struct ck_gateway_conf *gw, const json_t *obj,
 			  struct ck_error *err)
 {
+	struct ck_cf_ctx ctx = { NULL, err, 0, NULL };
 	json_t *v;
 
 	if (obj != NULL && !json_is_object(obj)) {
@@ -238,36 +220,19 @@ ck_gateway_conf_from_json(struct ck_gateway_conf *gw, const json_t *obj,
 	}
 	if (obj == NULL)
 		return conf_check(gw, err);
+	ck_cf_read(&ctx, &ck_gateway_section, obj, gw);
+	if (ctx.n_bad > 0)
+		return -1;
 	v = json_object_get(obj, "driver");
 	if (v != NULL && (!json_is_string(v) ||
 			  ck_gateway_driver_parse(json_string_value(v), &gw->driver) < 0)) {
 		ck_error_set(err, "gateway.driver: expected \"supervise\", \"systemd\" or \"exec\"");
 		return -1;
 	}
-	v = json_object_get(obj, "user_unit");
-	if (v != NULL && !json_is_boolean(v)) {
-		ck_error_set(err, "gateway.user_unit: expected true or false");
-		return -1;
-	}
-	if (v != NULL)
-		gw->user_unit = json_is_true(v);
-	v = json_object_get(obj, "keep_running");
-	if (v != NULL && !json_is_boolean(v)) {
-		ck_error_set(err, "gateway.keep_running: expected true or false");
-		return -1;
-	}
-	if (v != NULL)
-		gw->keep_running = json_is_true(v);
 	if (json_argv(json_object_get(obj, "openclaw"), "openclaw", &gw->openclaw_argv, err) < 0 ||
 	    json_argv(json_object_get(obj, "start"), "start", &gw->exec_start, err) < 0 ||
 	    json_argv(json_object_get(obj, "stop"), "stop", &gw->exec_stop, err) < 0 ||
-	    json_argv(json_object_get(obj, "restart"), "restart", &gw->exec_restart, err) < 0 ||
-	    json_str(obj, "home", &gw->home, err) < 0 ||
-	    json_str(obj, "state_dir", &gw->state_dir, err) < 0 ||
-	    json_str(obj, "config_path", &gw->config_path, err) < 0 ||
-	    json_str(obj, "unit", &gw->unit, err) < 0 ||
-	    json_str(obj, "output", &gw->output_path, err) < 0 ||
-	    conf_numbers(gw, obj, err) < 0)
+	    json_argv(json_object_get(obj, "restart"), "restart", &gw->exec_restart, err) < 0)
 		return -1;
 	gw->openclaw_argv = ck_release_resolve_argv(gw->openclaw_argv);
 	return conf_check(gw, err);

@@ -8,6 +8,7 @@
 
 #include "clawkeeper/clock.h"
 #include "clawkeeper/finding.h"
+#include "clawkeeper/conftable.h"
 #include "clawkeeper/gwwatch.h"
 #include "clawkeeper/log.h"
 
@@ -47,61 +48,42 @@ struct ck_gwwatch {
 	unsigned ring_n;
 };
 
+
+#define F(member) CK_CF_INT, offsetof(struct ck_gwwatch_conf, member)
+static const struct ck_cf_field watch_fields[] = {
+	{ "interval_ms", F(interval_ms), .lo = 100, .hi = 600000, .dflt = 1000,
+	  .doc = "how often the watch looks at the gateway" },
+	{ "backoff_ms", F(backoff_ms), .lo = 0, .hi = 3600000, .dflt = 1000,
+	  .doc = "the first wait before starting a gateway that exited" },
+	{ "backoff_max_ms", F(backoff_max_ms), .lo = 0, .hi = 3600000, .dflt = 60000,
+	  .doc = "the wait doubles up to this" },
+	{ "burst", F(burst), .lo = 1, .hi = RING, .dflt = 5,
+	  .doc = "starts within burst_window_ms that make a crash loop" },
+	{ "burst_window_ms", F(burst_window_ms), .lo = 1000, .hi = 86400000, .dflt = 300000,
+	  .doc = "the crash-loop window" },
+	{ "unready_ms", F(unready_ms), .lo = 0, .hi = 86400000, .dflt = 60000,
+	  .doc = "a running gateway without a /readyz 200 that long is restarted (0: never)" },
+	{ "rollback_window_ms", F(rollback_window_ms), .lo = 0, .hi = 86400000, .dflt = 600000,
+	  .doc = "a crash loop this soon after an operation's restart rolls it back" },
+};
+const struct ck_cf_section ck_gwwatch_section = { "gateway.watch", watch_fields,
+	CK_CF_N(watch_fields) };
+
 void
 ck_gwwatch_conf_init(struct ck_gwwatch_conf *wc)
 {
 	memset(wc, 0, sizeof(*wc));
-	wc->interval_ms = 1000;
-	wc->backoff_ms = 1000;
-	wc->backoff_max_ms = 60000;
-	wc->burst = 5;
-	wc->burst_window_ms = 300000;
-	wc->unready_ms = 60000;
-	wc->rollback_window_ms = 600000;
+	ck_cf_defaults(&ck_gwwatch_section, wc);
 }
 
 int
 ck_gwwatch_conf_from_json(struct ck_gwwatch_conf *wc, const json_t *obj,
 			  struct ck_error *err)
 {
-	static const struct { const char *key; long long lo, hi; size_t off; } f[] = {
-		{ "interval_ms", 100, 600000, offsetof(struct ck_gwwatch_conf, interval_ms) },
-		{ "backoff_ms", 0, 3600000, offsetof(struct ck_gwwatch_conf, backoff_ms) },
-		{ "backoff_max_ms", 0, 3600000, offsetof(struct ck_gwwatch_conf, backoff_max_ms) },
-		{ "burst", 1, RING, offsetof(struct ck_gwwatch_conf, burst) },
-		{ "burst_window_ms", 1000, 86400000,
-		  offsetof(struct ck_gwwatch_conf, burst_window_ms) },
-		{ "unready_ms", 0, 86400000, offsetof(struct ck_gwwatch_conf, unready_ms) },
-		{ "rollback_window_ms", 0, 86400000,
-		  offsetof(struct ck_gwwatch_conf, rollback_window_ms) },
-	};
-	const char *k;
-	json_t *v;
-	size_t i;
+	struct ck_cf_ctx ctx = { NULL, err, 0, NULL };
 
-	if (obj == NULL)
-		return 0;
-	if (!json_is_object(obj)) {
-		ck_error_set(err, "watch: expected an object");
-		return -1;
-	}
-	json_object_foreach((json_t *)obj, k, v) {
-		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			if (strcmp(k, f[i].key) == 0)
-				break;
-		if (i == sizeof(f) / sizeof(f[0])) {
-			ck_error_set(err, "watch.%s: unknown field", k);
-			return -1;
-		}
-		if (!json_is_integer(v) || json_integer_value(v) < f[i].lo ||
-		    json_integer_value(v) > f[i].hi) {
-			ck_error_set(err, "watch.%s: expected an integer from %lld to %lld", k,
-				     f[i].lo, f[i].hi);
-			return -1;
-		}
-		*(int *)((char *)wc + f[i].off) = (int)json_integer_value(v);
-	}
-	return 0;
+	ck_cf_read(&ctx, &ck_gwwatch_section, obj, wc);
+	return ctx.n_bad == 0 ? 0 : -1;
 }
 
 static const char *

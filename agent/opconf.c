@@ -1,88 +1,36 @@
 /* Reading the agent config's "operations" and "gateway" sections. */
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clawkeeper/release.h"
+#include "clawkeeper/conftable.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/opconf.h"
 
 #define DEFAULT_WORK_DIR "/var/lib/clawkeeper/work"
 
-static void
-problem(json_t *problems, struct ck_error *err, int *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+#define F(type, member) CK_CF_##type, offsetof(struct ck_opconf, member)
 
-static void
-problem(json_t *problems, struct ck_error *err, int *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if ((*n)++ == 0)
-		ck_error_set(err, "%s", msg);
-	if (problems != NULL)
-		json_array_append_new(problems, json_string(msg));
-}
-
-static char *
-resolve(const char *base_dir, const char *path)
-{
-	if (path[0] == '/' || base_dir == NULL)
-		return strdup(path);
-	return ck_path_join(base_dir, path);
-}
-
-static void
-path_field(const json_t *obj, const char *key, const char *base_dir, char **out,
-	   json_t *problems, struct ck_error *err, int *n)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (v == NULL)
-		return;
-	if (!json_is_string(v) || json_string_length(v) == 0) {
-		problem(problems, err, n, "operations.%s: expected a non-empty path", key);
-		return;
-	}
-	free(*out);
-	*out = resolve(base_dir, json_string_value(v));
-}
-
-static void
-bool_field(const json_t *obj, const char *key, int *out, json_t *problems,
-	   struct ck_error *err, int *n)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (v == NULL)
-		return;
-	if (!json_is_boolean(v)) {
-		problem(problems, err, n, "operations.%s: expected true or false", key);
-		return;
-	}
-	*out = json_is_true(v);
-}
-
-static void
-int_field(const json_t *obj, const char *key, long long lo, long long hi,
-	  long long *out, json_t *problems, struct ck_error *err, int *n)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (v == NULL)
-		return;
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-		problem(problems, err, n, "operations.%s: expected an integer %lld..%lld",
-			key, lo, hi);
-		return;
-	}
-	*out = json_integer_value(v);
-}
+/* The "operations" section (conftable.h); install is checked below. */
+static const struct ck_cf_field ops_fields[] = {
+	{ "work_dir", F(PATH, work_dir), .dflt_str = DEFAULT_WORK_DIR,
+	  .doc = "snapshots, staging, uploads, the agent lock and gateway.pid" },
+	{ "releases_root", F(PATH, releases_root), .doc = "OpenClaw releases side by side, current a link" },
+	{ "install", CK_CF_CUSTOM, 0, .doc = "command template that lays out a release ({releases} {version})" },
+	{ "drill", F(BOOL, drill), .dflt = 1, .doc = "run the fallback drill after every restart" },
+	{ "allow_http", F(BOOL, allow_http), .dflt = 0, .doc = "accept plain-http import and release URLs (tests only)" },
+	{ "min_free_mb", F(LLONG, min_free_bytes), .lo = 0, .hi = 1 << 20, .scale = 1 << 20,
+	  .dflt = 64, .doc = "free space an operation must leave, in MiB" },
+	{ "ready_timeout_ms", F(INT, ready_timeout_ms), .lo = 0, .hi = 3600000, .dflt = 0,
+	  .doc = "how long a started gateway may take to be ready (0: the version's own)" },
+	{ "settle_ms", F(INT, settle_ms), .lo = 0, .hi = 600000, .dflt = 3000,
+	  .doc = "how long a ready gateway must stay ready" },
+	{ "stop_grace_ms", F(INT, stop_grace_ms), .lo = 0, .hi = 3600000, .dflt = 15000,
+	  .doc = "how long serve's stop waits for a running operation" },
+};
+const struct ck_cf_section ck_opconf_section = { "operations", ops_fields, CK_CF_N(ops_fields) };
 
 int
 ck_opconf_parse(struct ck_opconf *oc, const json_t *operations, const json_t *gateway,
@@ -96,65 +44,32 @@ ck_opconf_parse_for(struct ck_opconf *oc, const json_t *operations, const json_t
 		    const struct ck_opconf_instance *inst, const char *base_dir,
 		    json_t *problems, struct ck_error *err)
 {
-	static const char *const known[] = { "work_dir", "releases_root", "install",
-		"drill", "allow_http", "min_free_mb", "ready_timeout_ms", "settle_ms", "stop_grace_ms", NULL };
+	struct ck_cf_ctx ctx = { problems, err, 0, base_dir };
 	struct ck_error gerr;
-	long long v;
-	const char *k;
 	json_t *val;
-	int n = 0;
 
 	memset(oc, 0, sizeof(*oc));
 	ck_gateway_conf_init(&oc->gw);
-	oc->work_dir = strdup(DEFAULT_WORK_DIR);
-	oc->drill = 1;
+	ck_cf_defaults(&ck_opconf_section, oc);
 	if (inst != NULL)
 		ck_opconf_fill_instance(oc, inst->state_dir, inst->config_path,
 					inst->openclaw_bin);
-	if (operations != NULL && !json_is_object(operations)) {
-		problem(problems, err, &n, "operations: expected an object");
-		operations = NULL;
-	}
-	json_object_foreach((json_t *)operations, k, val) {
-		size_t i;
-
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(k, known[i]) == 0)
-				break;
-		if (known[i] == NULL)
-			problem(problems, err, &n, "operations.%s: unknown field", k);
-	}
-	path_field(operations, "work_dir", base_dir, &oc->work_dir, problems, err, &n);
-	path_field(operations, "releases_root", base_dir, &oc->releases_root, problems, err, &n);
-	val = json_object_get(operations, "install");
+	ck_cf_read(&ctx, &ck_opconf_section, operations, oc);
+	val = json_is_object(operations) ? json_object_get(operations, "install") : NULL;
 	if (val != NULL) {
 		if (!json_is_string(val) || strstr(json_string_value(val), "{version}") == NULL)
-			problem(problems, err, &n, "operations.install: expected a command "
-				"template containing {version}");
+			ck_cf_bad(&ctx, "operations.install: expected a command "
+				  "template containing {version}");
 		else
 			oc->install_template = strdup(json_string_value(val));
 	}
-	bool_field(operations, "drill", &oc->drill, problems, err, &n);
-	bool_field(operations, "allow_http", &oc->allow_http, problems, err, &n);
-	v = 64;
-	int_field(operations, "min_free_mb", 0, 1 << 20, &v, problems, err, &n);
-	oc->min_free_bytes = v << 20;
-	v = 0;
-	int_field(operations, "ready_timeout_ms", 0, 3600000, &v, problems, err, &n);
-	oc->ready_timeout_ms = (int)v;
-	v = 3000;
-	int_field(operations, "settle_ms", 0, 600000, &v, problems, err, &n);
-	oc->settle_ms = (int)v;
-	v = 15000;
-	int_field(operations, "stop_grace_ms", 0, 3600000, &v, problems, err, &n);
-	oc->stop_grace_ms = (int)v;
 	ck_error_clear(&gerr);
 	if (gateway != NULL && ck_gateway_conf_from_json(&oc->gw, gateway, &gerr) < 0)
-		problem(problems, err, &n, "gateway: %s", gerr.msg);
+		ck_cf_bad(&ctx, "gateway: %s", gerr.msg);
 	ck_gwwatch_conf_init(&oc->watch);
 	if (ck_gwwatch_conf_from_json(&oc->watch, json_object_get(gateway, "watch"), &gerr) < 0)
-		problem(problems, err, &n, "gateway.%s", gerr.msg);
-	return n == 0 ? 0 : -1;
+		ck_cf_bad(&ctx, "%s", gerr.msg);
+	return ctx.n_bad == 0 ? 0 : -1;
 }
 
 void

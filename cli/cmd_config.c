@@ -7,10 +7,15 @@
  * Exit codes: 0 valid / shown, 1 invalid, unreadable or missing, 64 usage. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clawkeeper/agentconf.h"
+#include "clawkeeper/conftable.h"
+#include "clawkeeper/gateway.h"
+#include "clawkeeper/gwwatch.h"
 #include "clawkeeper/instance.h"
+#include "clawkeeper/opconf.h"
 #include "commands.h"
 
 static int
@@ -19,8 +24,44 @@ config_usage(FILE *out, int rc)
 	fprintf(out, "usage: clawkeeper config check FILE\n"
 	    "  validates an agent config (e.g. /etc/clawkeeper/agent.json)\n"
 	    "       clawkeeper config show [--config FILE]\n"
-	    "  prints the instance's live OpenClaw config, secrets as fingerprints\n");
+	    "  prints the instance's live OpenClaw config, secrets as fingerprints\n"
+	    "       clawkeeper config fields [--json]\n"
+	    "  every field of the agent config: path, type, bounds, default\n");
 	return rc;
+}
+
+/* Every field of the agent config, from the tables the reader uses. */
+static int
+config_fields(int argc, char **argv)
+{
+	const struct ck_cf_section *all[16];
+	size_t n = 0, i;
+	json_t *d, *f;
+	int json_out = argc == 3 && strcmp(argv[2], "--json") == 0;
+
+	if (argc > 3 || (argc == 3 && !json_out))
+		return config_usage(stderr, 64);
+	for (i = 0; i < ck_agentconf_n_sections && n < 16; i++)
+		all[n++] = ck_agentconf_sections[i];
+	all[n++] = &ck_opconf_section;
+	all[n++] = &ck_gateway_section;
+	all[n++] = &ck_gwwatch_section;
+	d = ck_cf_describe(all, n);
+	if (json_out)
+		ck_cli_print_json(d);
+	else
+		json_array_foreach(d, i, f) {
+			json_t *dflt = json_object_get(f, "default");
+			char *dt = dflt ? json_dumps(dflt, JSON_ENCODE_ANY) : NULL;
+
+			printf("%-40s %-8s %s%s%s\n", json_string_value(json_object_get(f, "path")),
+			    json_string_value(json_object_get(f, "type")),
+			    json_string_value(json_object_get(f, "doc")),
+			    dt ? "; default " : "", dt ? dt : "");
+			free(dt);
+		}
+	json_decref(d);
+	return 0;
 }
 
 static int
@@ -73,6 +114,8 @@ ck_cmd_config(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return config_show(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "fields") == 0)
+		return config_fields(argc, argv);
 	if (argc != 3 || strcmp(argv[1], "check") != 0)
 		return config_usage(argc == 2 && strcmp(argv[1], "--help") == 0 ?
 		    stdout : stderr, argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 64);

@@ -76,5 +76,9 @@ void ck_agentconf_free(struct ck_agentconf *conf);
 int ck_agentconf_read_key(const char *path, uint8_t *key, size_t *key_len,
 			  struct ck_error *err);
 const char *ck_scope_name(enum ck_scope scope);
+/* The agent config's field tables (conftable.h), for `config fields`. */
+struct ck_cf_section;
+extern const struct ck_cf_section *const ck_agentconf_sections[];
+extern const size_t ck_agentconf_n_sections;
 
 #endif

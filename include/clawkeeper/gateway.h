@@ -67,6 +67,10 @@ struct ck_gateway_conf {
 	int last_exit;            /* supervise: last reaped exit status (-1 signal) */
 };
 
+/* The "gateway" object's fields (conftable.h), for `config fields`. */
+struct ck_cf_section;
+extern const struct ck_cf_section ck_gateway_section;
+
 /* Zero the struct and set the defaults. */
 void ck_gateway_conf_init(struct ck_gateway_conf *gw);
 /* Frees what the struct owns; does not stop a running child. */

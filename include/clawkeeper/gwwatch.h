@@ -44,6 +44,9 @@ struct ck_gwwatch_conf {
 struct ck_gwwatch;
 
 /* Fills the defaults. */
+/* gateway.watch's fields (conftable.h), for `config fields`. */
+struct ck_cf_section;
+extern const struct ck_cf_section ck_gwwatch_section;
 void ck_gwwatch_conf_init(struct ck_gwwatch_conf *wc);
 /* Reads the agent config's "watch" object (NULL: defaults) into wc:
  * {"interval_ms","backoff_ms","backoff_max_ms","burst","burst_window_ms",

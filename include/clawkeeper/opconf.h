@@ -32,6 +32,10 @@ struct ck_opconf {
 	struct ck_gwwatch_conf watch; /* gateway.watch */
 };
 
+/* The "operations" section's fields (conftable.h), for `config fields`. */
+struct ck_cf_section;
+extern const struct ck_cf_section ck_opconf_section;
+
 /* operations / gateway may be NULL (defaults). Problems are appended to
  * `problems` (strings like "operations.drill: expected true or false");
  * returns 0 when there were none. base_dir resolves relative paths. */
