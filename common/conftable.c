@@ -98,6 +98,8 @@ read_field(struct ck_cf_ctx *ctx, const struct ck_cf_section *s,
 			    f->type == CK_CF_PATH ? "path" : "string");
 			return;
 		}
+		if (target == NULL)
+			return;
 		free(*m);
 		*m = f->type == CK_CF_PATH && str[0] != '/' && ctx->base_dir != NULL ?
 		    ck_path_join(ctx->base_dir, str) : strdup(str);
@@ -108,7 +110,8 @@ read_field(struct ck_cf_ctx *ctx, const struct ck_cf_section *s,
 			ck_cf_bad(ctx, "%s: expected true or false", path);
 			return;
 		}
-		set_int(target, f, json_is_true(v));
+		if (target != NULL)
+			set_int(target, f, json_is_true(v));
 		return;
 	case CK_CF_INT:
 	case CK_CF_UNSIGNED:
@@ -120,7 +123,8 @@ read_field(struct ck_cf_ctx *ctx, const struct ck_cf_section *s,
 			    f->lo, f->hi);
 			return;
 		}
-		set_int(target, f, n);
+		if (target != NULL)
+			set_int(target, f, n);
 		return;
 	case CK_CF_CUSTOM:
 		return;

@@ -63,7 +63,7 @@ void ck_cf_bad(struct ck_cf_ctx *ctx, const char *fmt, ...)
 void ck_cf_defaults(const struct ck_cf_section *s, void *target);
 /* Reads obj (NULL: nothing to read) into target: unknown keys and bad
  * values are problems; absent fields keep what target holds. A non-object
- * obj is one problem. */
+ * obj is one problem. A NULL target only checks (a request's parameters). */
 void ck_cf_read(struct ck_cf_ctx *ctx, const struct ck_cf_section *s,
     const json_t *obj, void *target);
 /* Frees the strings of the table's string and path fields. */
