@@ -78,6 +78,12 @@ rec "ended" GET '/v1/operations/{id}' "/v1/operations/$id" "${RO[@]}"
 rec "no such operation" GET '/v1/operations/{id}' /v1/operations/op-20260101T000000Z-00000000 "${RO[@]}"
 rec "journal" GET /v1/operations /v1/operations "${RO[@]}"
 rec "upgrade, bad version" POST /v1/upgrades /v1/upgrades "${OP[@]}" "${J[@]}" --data '{"target_version": "nope"}'
+rec "regenerate, unknown parameter" POST /v1/regenerate /v1/regenerate "${OP[@]}" "${J[@]}" --data '{"dril": true}'
+[ "$LAST_STATUS" = 400 ] && jq -e '.error.message == "dril: unknown field"' "$T/b" >/dev/null ||
+	fail "an unknown operation parameter: $LAST_STATUS $(cat "$T/b")"
+rec "import, size not a size" POST /v1/imports /v1/imports "${OP[@]}" "${J[@]}" --data '{"url": "https://x.invalid/a.tgz", "sha256": "00", "size": -1}'
+[ "$LAST_STATUS" = 400 ] && jq -e '.error.message | startswith("size: expected an integer 1..")' "$T/b" >/dev/null ||
+	fail "an import size of -1: $LAST_STATUS $(cat "$T/b")"
 rec "upgrade" POST /v1/upgrades /v1/upgrades "${OP[@]}" "${J[@]}" --data '{"target_version": "2026.9.6"}'
 wait_op "$(jq -r .id "$T/b")" >/dev/null
 printf 'not an archive\n' >"$T/junk.tar.gz"
