@@ -1,5 +1,5 @@
-/* Client-certificate verification for TLS connections when the agent
- * config names a client CA. */
+/* Private to api/ (server.c, tls.c): client-certificate verification for
+ * TLS connections when the agent config names a client CA. */
 #ifndef CK_API_TLS_H
 #define CK_API_TLS_H
 

@@ -1,5 +1,5 @@
-/* The clawkeeper subcommands. Each lives in cli/cmd_<name>.c and returns
- * the process exit code. */
+/* Private to cli/: the clawkeeper subcommands. Each lives in
+ * cli/cmd_<name>.c and returns the process exit code. */
 #ifndef CK_CLI_COMMANDS_H
 #define CK_CLI_COMMANDS_H
 
