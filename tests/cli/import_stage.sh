@@ -54,6 +54,19 @@ jq -e --arg s "$src" '[.remaps[] | select(.where == "paths.stateDir")] == [{from
 ! grep -qE 'sk-[A-Za-z0-9-]{12,}' <<<"$report" || fail "the report holds a key"
 pass "import-stage: agents' paths remapped to /srv/oc (state, workspace), chain and runtime $(jq -r .runtime_version <<<"$report") as the archive's manifest and config say, no key in the report"
 
+# the text form, with the archive's limits: one line per remap and per
+# warning, the same ones as the report; and limits that refuse it
+text=$("$BIN" import-stage "$FULL" --staging "$T/stg-text" --max-entries 1000 --max-bytes 100000000 \
+	--max-file-bytes 50000000 --max-ratio 1000)
+grep -qx "format: openclaw-backup (OpenClaw 2026.9.6)" <<<"$text" || fail "text: $text"
+grep -qx "staged: $T/stg-text/state" <<<"$text" || fail "text: the staged dir: $text"
+[ "$(grep -c '^remap: ' <<<"$text")" = "$(jq '.remaps | length' <<<"$report")" ] &&
+	[ "$(grep -c '^warning: ' <<<"$text")" = "$(jq '.warnings | length' <<<"$report")" ] ||
+	fail "text: $(grep -c '^remap: ' <<<"$text") remaps and $(grep -c '^warning: ' <<<"$text") warnings, the report has $(jq '.remaps | length' <<<"$report") and $(jq '.warnings | length' <<<"$report")"
+set +e; out=$("$BIN" import-stage "$FULL" --staging "$T/stg-small" --max-entries 5 2>&1); rc=$?; set -e
+[ "$rc" = 1 ] && [ ! -e "$T/stg-small" ] && grep -qi "entries" <<<"$out" || fail "--max-entries 5: exit $rc: $out"
+pass "import-stage text: format, staged dir, one line per remap and warning as in the report; --max-entries 5 refuses it"
+
 # refused: not an archive; a member that climbs out; DIR must not exist
 printf 'not a tarball\n' >"$T/junk.tar.gz"
 set +e; out=$("$BIN" import-stage "$T/junk.tar.gz" --staging "$T/stg-junk" 2>&1); rc=$?; set -e

@@ -111,6 +111,10 @@ pass "regenerate: asked of the serving agent ($id), its $(wc -l <<<"$want") step
 # --- operations show/list = GET /v1/operations[/{id}]
 same_json "operations show" "$(ck operations show --config "$T/agent.json" --json "$id")" "$(call GET "/v1/operations/$id")"
 same_json "operations list" "$(ck operations list --config "$T/agent.json" --json)" "$(call GET /v1/operations)"
+shown=$(ck operations show --config "$T/agent.json" "$id")
+grep -q "^operation $id (regenerate): succeeded, 1 restart(s)" <<<"$shown" &&
+	[ "$(grep -cE '^  [a-z_]+ +(done|skipped) ' <<<"$shown")" = "$(call GET "/v1/operations/$id" | jq '.steps | length')" ] ||
+	fail "operations show (text): $shown"
 table=$(ck operations list --config "$T/agent.json")
 grep -qE "^$id +regenerate +succeeded " <<<"$table" || fail "operations list: no row for $id: $table"
 set +e
