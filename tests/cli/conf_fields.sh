@@ -66,3 +66,56 @@ for patch in '.limits = {max_bodybytes: 1}' '.gateway = {drivr: "exec"}' '.gatew
 	[ "$rc" = 1 ] && grep -qF "$key: unknown field" <<<"$out" || fail "config with $patch: exit $rc: $out (want '$key: unknown field')"
 done
 echo "ok: an unknown field in limits, gateway, gateway.watch, operations or instance is refused with its path"
+
+# every refusal names the field and why, and `config check` lists them all
+printf '%064x' 7 >"$T/k.key"; chmod 600 "$T/k.key"
+printf 'abcd\n' >"$T/short.key"; chmod 600 "$T/short.key"
+printf '%064x' 7 >"$T/open.key"; chmod 644 "$T/open.key"
+mkdir -p "$T/dir.key"
+bad_conf() { # JQ-PATCH WANT
+	jq "$1" <<<"$base" >"$T/c.json"; chmod 600 "$T/c.json"
+	set +e; out=$("$BIN" config check "$T/c.json" 2>&1); rc=$?; set -e
+	[ "$rc" = 1 ] && grep -qF -- "$2" <<<"$out" || fail "config with $1: exit $rc: $out (want '$2')"
+	nbad=$((nbad + 1))
+}
+nbad=0
+bad_conf '.listen = "unix:relative.sock"' "listen: unix socket path must be absolute"
+bad_conf '.listen = "127.0.0.1:99999"' 'listen: bad port in "127.0.0.1:99999"'
+bad_conf '.listen = "nocolon"' 'listen: expected host:port or unix:/path, got "nocolon"'
+bad_conf '.tls = "yes"' "tls: expected an object"
+bad_conf '.tls = {cert: "/c.pem"}' "tls: cert and key go together"
+bad_conf '.tls = {client_ca: "/ca.pem"}' "tls.client_ca: needs tls.cert and tls.key"
+bad_conf '.tls = {cert: ""}' "tls.cert: expected a non-empty path"
+bad_conf ".hmac_keys = [{id: \"a\", file: \"$T/k.key\"}, {id: \"b\", file: \"$T/k.key\"}, {id: \"c\", file: \"$T/k.key\"}]" \
+	"hmac_keys: expected an array of at most 2 keys"
+bad_conf '.hmac_keys = ["x"]' "hmac_keys[0]: expected an object"
+bad_conf '.hmac_keys = [{id: "a"}]' "hmac_keys[0]: needs id and file"
+bad_conf ".hmac_keys = [{id: \"a\", file: \"$T/k.key\"}, {id: \"a\", file: \"$T/k.key\"}]" 'hmac_keys[1].id: duplicate key id "a"'
+bad_conf ".hmac_keys = [{id: \"a\", file: \"$T/short.key\"}]" "expected 64 to 128 hex digits"
+bad_conf ".hmac_keys = [{id: \"a\", file: \"$T/open.key\"}]" "key files must be 0600"
+bad_conf ".hmac_keys = [{id: \"a\", file: \"$T/dir.key\"}]" "not a regular file"
+bad_conf ".hmac_keys = [{id: \"a\", file: \"$T/none.key\"}]" "No such file or directory"
+bad_conf '.tokens = "t"' "tokens: expected an array of at most 64 tokens"
+bad_conf '.tokens = [7]' "tokens[0]: expected an object"
+bad_conf '.tokens = [{sha256: ("0" * 64), scope: "read"}]' "tokens[0].name: required"
+bad_conf '.tokens = [{name: "t", sha256: "ABC", scope: "read"}]' "tokens[0].sha256: expected 64 lowercase hex digits"
+bad_conf '.tokens = [{name: "t", sha256: ("0" * 64), scope: "admin"}]' 'tokens[0].scope: expected "read" or "operate"'
+bad_conf '.tokens = []' "hmac_keys, tokens: none configured"
+bad_conf '.instance = []' "instance: expected an object"
+bad_conf '.instance = {config_path: "/x.json"}' "instance.state_dir: required"
+bad_conf 'del(.instance)' "instance: required (instance.state_dir at least)"
+bad_conf '.refresh_interval_s = 0' "refresh_interval_s: expected an integer 1..86400"
+bad_conf '.operations = {install: "npm i openclaw"}' "operations.install: expected a command template containing {version}"
+bad_conf '.operations = {drill: "yes"}' "operations.drill: expected true or false"
+bad_conf '.gateway = {driver: "docker"}' 'gateway.driver: expected "supervise", "systemd" or "exec"'
+bad_conf '.gateway = {watch: {burst: 0}}' "gateway.watch.burst: expected an integer 1..64"
+printf '{"instance": {"state_dir": "/tmp"},' >"$T/c.json"; chmod 600 "$T/c.json"
+set +e; out=$("$BIN" config check "$T/c.json" 2>&1); rc=$?; set -e
+[ "$rc" = 1 ] && grep -qE "c\.json:1:[0-9]+: " <<<"$out" || fail "malformed JSON: exit $rc: $out"
+printf '[1]' >"$T/c.json"; chmod 600 "$T/c.json"
+set +e; out=$("$BIN" config check "$T/c.json" 2>&1); rc=$?; set -e
+[ "$rc" = 1 ] && grep -qF "agent config: expected a JSON object" <<<"$out" || fail "a non-object config: exit $rc: $out"
+jq '.tokens = [] | .tls = {cert: "/c.pem"} | .limits = {max_body_bytes: 0}' <<<"$base" >"$T/c.json"; chmod 600 "$T/c.json"
+set +e; out=$("$BIN" config check "$T/c.json" 2>&1); rc=$?; set -e
+[ "$rc" = 1 ] && [ "$(grep -c . <<<"$out")" -ge 2 ] || fail "several problems: exit $rc, want each named: $out"
+echo "ok: $nbad bad configs each refused with the field and the reason; malformed JSON with line and column; several problems listed at once"
