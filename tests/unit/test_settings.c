@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "clawkeeper/fileio.h"
+#include "clawkeeper/hash.h"
 #include "clawkeeper/settings.h"
 
 #define SETTINGS CK_FIXTURES "/settings"
@@ -211,6 +214,90 @@ docs_example(void **state)
 	free(buf);
 }
 
+/* The store's compare-and-set (ck_settings_get/put): the ETag is the
+ * stored bytes' SHA-256; a PUT needs it (or *) once settings exist; a
+ * stale one is refused; a fingerprint sent back keeps the stored secret;
+ * and of two processes putting with the same ETag at once, exactly one
+ * wins (the lock is on the settings' directory, not per process). */
+static void
+store_cas(void **state)
+{
+	char dir[] = "/tmp/ck-settings-XXXXXX", path[64], etag[CK_SETTINGS_ETAG_LEN];
+	char etag2[CK_SETTINGS_ETAG_LEN], hex[CK_SHA256_HEX_LEN + 3];
+	struct ck_error err;
+	json_t *doc, *out = NULL, *shown;
+	char *bytes;
+	size_t len;
+	int i, wins = 0;
+	pid_t kids[2];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/settings.json", dir);
+	assert_int_equal(ck_settings_get(path, &out, etag, &err), CK_SETTINGS_MISSING);
+	doc = json_pack("{s:s, s:[s], s:{s:{s:s, s:s, s:s, s:[{s:s, s:s}]}}}", "primary", "openai/gpt-5.5",
+	    "fallbacks", "anthropic/claude-sonnet-4-6", "providers", "stubby", "baseUrl",
+	    "http://127.0.0.1:9/v1", "apiKey", "sk-FAKE-store-secret-0123456789", "api",
+	    "openai-completions", "models", "id", "m1", "name", "m1");
+	assert_non_null(doc);
+	assert_int_equal(ck_settings_put(path, doc, "*", &out, etag, &err), CK_SETTINGS_STALE);
+	assert_int_equal(ck_settings_put(path, doc, NULL, &out, etag, &err), CK_SETTINGS_OK);
+	json_decref(out);
+	assert_int_equal(ck_file_read(path, 1 << 20, &bytes, &len, &err), 0);
+	{
+		char sum[CK_SHA256_HEX_LEN];
+
+		ck_sha256_hex(bytes, len, sum);
+		snprintf(hex, sizeof(hex), "\"%s\"", sum);
+	}
+	assert_string_equal(etag, hex);
+	free(bytes);
+	/* shown: the key as a fingerprint only */
+	assert_int_equal(ck_settings_get(path, &shown, etag2, &err), CK_SETTINGS_OK);
+	assert_string_equal(etag2, etag);
+	bytes = json_dumps(shown, 0);
+	assert_null(strstr(bytes, "sk-FAKE-store-secret"));
+	free(bytes);
+	/* NULL If-Match over existing settings, a stale one */
+	assert_int_equal(ck_settings_put(path, shown, NULL, &out, etag2, &err), CK_SETTINGS_NEED_MATCH);
+	assert_int_equal(ck_settings_put(path, shown, "\"0\"", &out, etag2, &err), CK_SETTINGS_STALE);
+	/* GET-modify-PUT: the fingerprint keeps the stored key */
+	json_object_set_new(shown, "fallbacks", json_pack("[s]", "openrouter/meta-llama/llama-3.3-70b-instruct"));
+	assert_int_equal(ck_settings_put(path, shown, etag, &out, etag2, &err), CK_SETTINGS_OK);
+	json_decref(out);
+	assert_int_equal(ck_file_read(path, 1 << 20, &bytes, &len, &err), 0);
+	assert_non_null(strstr(bytes, "sk-FAKE-store-secret-0123456789"));
+	assert_non_null(strstr(bytes, "openrouter/meta-llama"));
+	free(bytes);
+	/* invalid settings: refused, the store unchanged */
+	json_object_set_new(shown, "primary", json_integer(5));
+	assert_int_equal(ck_settings_put(path, shown, "*", &out, etag, &err), CK_SETTINGS_INVALID);
+	json_decref(shown);
+	/* two processes, one ETag: one wins */
+	assert_int_equal(ck_settings_get(path, &shown, etag, &err), CK_SETTINGS_OK);
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			json_t *mine = json_deep_copy(shown), *o = NULL;
+			char e[CK_SETTINGS_ETAG_LEN];
+
+			json_object_set_new(mine, "fallbacks", json_pack("[s]", i ? "openai/gpt-5.4" :
+			    "anthropic/claude-sonnet-4-6"));
+			_exit(ck_settings_put(path, mine, etag, &o, e, &err) == CK_SETTINGS_OK ? 0 : 1);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		int st;
+
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		wins += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	assert_int_equal(wins, 1);
+	json_decref(shown);
+	json_decref(doc);
+	ck_rm_rf(dir, NULL);
+}
+
 int
 main(void)
 {
@@ -221,6 +308,7 @@ main(void)
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(ref_rules),
 		cmocka_unit_test(docs_example),
+		cmocka_unit_test(store_cas),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
