@@ -126,46 +126,6 @@ ops_usage(FILE *out, const char *cmd)
 			"         [--idempotency-key KEY] [--json]\n");
 }
 
-/* The serving agent's address for this CLI, or NULL after saying why. */
-static char *
-agent_address(const char *cmd, const struct ck_agentconf *conf)
-{
-	const char *host = conf->host;
-
-	if (conf->unix_path != NULL)
-		return ck_strdup_printf("unix:%s", conf->unix_path);
-	if (conf->tls_cert != NULL) {
-		fprintf(stderr, "clawkeeper %s: the agent listens with TLS and client "
-		    "certificates; ask it with clawkeeper call --cacert\n", cmd);
-		return NULL;
-	}
-	if (host == NULL || strcmp(host, "0.0.0.0") == 0 || *host == '\0')
-		host = "127.0.0.1";
-	else if (strcmp(host, "::") == 0)
-		host = "[::1]";
-	return ck_strdup_printf("http://%s%s%s:%u", strchr(host, ':') && host[0] != '[' ?
-	    "[" : "", host, strchr(host, ':') && host[0] != '[' ? "]" : "", conf->port);
-}
-
-/* One signed request; the answer parsed as JSON (NULL when it is not). */
-static json_t *
-agent_call(const struct ck_client *cl, const struct ck_request_out *r, long *status,
-    struct ck_error *err)
-{
-	struct ck_response resp;
-	json_t *doc;
-
-	*status = 0;
-	if (ck_client_send(cl, r, &resp, err) != 0)
-		return NULL;
-	*status = resp.status;
-	doc = resp.body != NULL ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
-	if (doc == NULL)
-		ck_error_set(err, "HTTP %ld with no JSON answer", resp.status);
-	ck_response_free(&resp);
-	return doc;
-}
-
 /* The operation asked of the serving agent, then followed to its end. */
 static int
 via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params,
@@ -173,7 +133,7 @@ via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params
 {
 	const char *archive = json_string_value(json_object_get(params, "archive"));
 	const char *headers[2];
-	char *addr = agent_address(cmd, conf), *body = NULL, *idem_h = NULL;
+	char *addr = ck_cli_agent_address(cmd, conf), *body = NULL, *idem_h = NULL;
 	char path[96], id[CK_OP_ID_MAX];
 	struct ck_client cl = { 0 };
 	struct ck_request_out r = { 0 };
@@ -213,7 +173,7 @@ via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params
 	r.n_headers = n;
 	r.timeout_s = 3600;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	op = agent_call(&cl, &r, &status, &err);
+	op = ck_cli_agent_call(&cl, &r, &status, &err);
 	if (status != 202 && status != 200) {
 		const char *m = json_string_value(json_object_get(json_object_get(op,
 		    "error"), "message"));
@@ -244,7 +204,7 @@ via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params
 		if (final_state(op))
 			break;
 		sleep_ms(POLL_MS);
-		now = agent_call(&cl, &r, &status, &err);
+		now = ck_cli_agent_call(&cl, &r, &status, &err);
 		if (now != NULL && status == 200) {
 			json_decref(op);
 			op = now;

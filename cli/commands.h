@@ -23,9 +23,12 @@ int ck_cmd_import_stage(int argc, char **argv);
 int ck_cmd_findings(int argc, char **argv);
 int ck_cmd_settings(int argc, char **argv);
 int ck_cmd_operations(int argc, char **argv);
+/* agent and metrics ask the serving agent (cli/cmd_agent.c). */
+int ck_cmd_agent(int argc, char **argv);
 
 /* cli/conf.c: the agent config behind the instance commands. */
 #include <jansson.h>
+#include "clawkeeper/error.h"
 #define CK_CLI_DEFAULT_CONFIG "/etc/clawkeeper/agent.json"
 struct ck_agentconf;
 struct ck_instance_opts;
@@ -37,6 +40,15 @@ void ck_cli_instance_opts(const struct ck_agentconf *conf,
     struct ck_instance_opts *o);
 /* Indented, in the document's order, then a newline. */
 void ck_cli_print_json(const json_t *doc);
+/* The serving agent's address from its config ("unix:/path" or
+ * http://host:port), or NULL after saying why (a TLS listener: use call). */
+char *ck_cli_agent_address(const char *cmd, const struct ck_agentconf *conf);
+/* One request; the answer parsed as JSON (NULL with err when it is not),
+ * *status its HTTP status (0 on a transport error). */
+struct ck_client;
+struct ck_request_out;
+json_t *ck_cli_agent_call(const struct ck_client *cl, const struct ck_request_out *r,
+    long *status, struct ck_error *err);
 /* An operation record for a person: id, kind, state, restarts, then one
  * line per step (name, state, message) and the result's message. */
 void ck_cli_print_op(const json_t *op);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "clawkeeper/agentconf.h"
+#include "clawkeeper/fileio.h"
+#include "client.h"
 #include "commands.h"
 
 const char *
@@ -64,4 +66,44 @@ ck_cli_print_op(const json_t *op)
 	s = json_object_get(json_object_get(op, "result"), "message");
 	if (s != NULL)
 		printf("result: %s\n", json_string_value(s));
+}
+
+/* The serving agent's address for this CLI, or NULL after saying why. */
+char *
+ck_cli_agent_address(const char *cmd, const struct ck_agentconf *conf)
+{
+	const char *host = conf->host;
+
+	if (conf->unix_path != NULL)
+		return ck_strdup_printf("unix:%s", conf->unix_path);
+	if (conf->tls_cert != NULL) {
+		fprintf(stderr, "clawkeeper %s: the agent listens with TLS and client "
+		    "certificates; ask it with clawkeeper call --cacert\n", cmd);
+		return NULL;
+	}
+	if (host == NULL || strcmp(host, "0.0.0.0") == 0 || *host == '\0')
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "[::1]";
+	return ck_strdup_printf("http://%s%s%s:%u", strchr(host, ':') && host[0] != '[' ?
+	    "[" : "", host, strchr(host, ':') && host[0] != '[' ? "]" : "", conf->port);
+}
+
+/* One signed request; the answer parsed as JSON (NULL when it is not). */
+json_t *
+ck_cli_agent_call(const struct ck_client *cl, const struct ck_request_out *r, long *status,
+    struct ck_error *err)
+{
+	struct ck_response resp;
+	json_t *doc;
+
+	*status = 0;
+	if (ck_client_send(cl, r, &resp, err) != 0)
+		return NULL;
+	*status = resp.status;
+	doc = resp.body != NULL ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+	if (doc == NULL)
+		ck_error_set(err, "HTTP %ld with no JSON answer", resp.status);
+	ck_response_free(&resp);
+	return doc;
 }

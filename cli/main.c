@@ -19,6 +19,8 @@ static const struct ck_command commands[] = {
 	{ "config", ck_cmd_config, "config check FILE | config show: validate an agent config; the live OpenClaw config" },
 	{ "settings", ck_cmd_settings, "settings get | put FILE: the desired settings (compare-and-set on the ETag)" },
 	{ "operations", ck_cmd_operations, "operations list | show ID: the operations journal" },
+	{ "agent", ck_cmd_agent, "the serving agent's name, version, uptime and instance id" },
+	{ "metrics", ck_cmd_agent, "the serving agent's /metrics (Prometheus text)" },
 	{ "import-stage", ck_cmd_import_stage, "extract and lay out an OpenClaw backup into a staging dir" },
 	{ "findings", ck_cmd_findings, "list every finding code: where it appears, severity, meaning" },
 	{ NULL, NULL, NULL },

@@ -33,6 +33,16 @@ jq -e '.config.agents.defaults.model == {primary: "openai/gpt-5.5"}' <<<"$cli" >
 	fail "config show: the live chain is $(jq -c .config.agents.defaults.model <<<"$cli")"
 pass "config show: the live config as GET /v1/instance/config gives it (path, version $(jq -r .version <<<"$cli"))"
 
+# --- agent = GET /v1/agent; metrics = GET /metrics (asked of the serving agent)
+cli=$(ck agent --config "$T/agent.json"); api=$(call GET /v1/agent)
+same_json "agent" "$(jq 'del(.uptime_s)' <<<"$cli")" "$(jq 'del(.uptime_s)' <<<"$api")"
+jq -e '.name == "clawkeeper" and (.uptime_s | type) == "number"' <<<"$cli" >/dev/null || fail "agent: $cli"
+names() { grep -v '^#' | sed 's/[{ ].*//' | sort -u; }
+[ "$(ck metrics --config "$T/agent.json" | names)" = "$(call GET /metrics | names)" ] ||
+	fail "metrics: the CLI's series differ from the API's"
+[ "$(ck metrics --config "$T/agent.json" | names | wc -l)" -ge 10 ] || fail "metrics: $(ck metrics --config "$T/agent.json" | head -5)"
+pass "agent and metrics: the serving agent's GET /v1/agent and /metrics ($(ck metrics --config "$T/agent.json" | names | wc -l) series, signed with key cli)"
+
 # --- plan = POST /v1/instance/config/plan (one agent function, ck_plan)
 cli=$(ck plan --agent-config "$T/agent.json" --json)
 api=$(call --data '{}' POST /v1/instance/config/plan)
