@@ -187,7 +187,8 @@ walk_dir(struct walk *w, int fd, const char *rel, int depth)
 
 	if (depth > MAX_DEPTH) {
 		close(fd);
-		ck_error_set(w->err, "%s: more than %d directories deep", rel, MAX_DEPTH);
+		/* the reason first: the path alone would fill the message */
+		ck_error_set(w->err, "more than %d directories deep: %.200s...", MAX_DEPTH, rel);
 		return -1;
 	}
 	d = fdopendir(fd);

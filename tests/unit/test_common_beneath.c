@@ -244,6 +244,61 @@ test_confine_check(void **state)
 	assert_int_equal(ck_confine_check(dir, "", 0, &esc, &err), 0);
 }
 
+/* Links that stay inside: hard links among the tree's own files (several
+ * groups), a dangling relative link; one absolute link, named with its
+ * target; and a tree deeper than the walk goes, refused by name. */
+static void
+test_confine_inside(void **state)
+{
+	const struct tree *t = *state;
+	struct ck_confine_escape esc;
+	struct ck_error err;
+	char dir[256], a[300], b[300];
+	int i;
+
+	snprintf(dir, sizeof(dir), "%s/in", t->tmp);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	put(dir, "one", "1");
+	put(dir, "two", "2");
+	for (i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "%s/one", dir);
+		snprintf(b, sizeof(b), "%s/one-%d", dir, i);
+		assert_int_equal(link(a, b), 0);
+		snprintf(a, sizeof(a), "%s/two", dir);
+		snprintf(b, sizeof(b), "%s/two-%d", dir, i);
+		assert_int_equal(link(a, b), 0);
+	}
+	snprintf(b, sizeof(b), "%s/dangling", dir);
+	assert_int_equal(symlink("no-such-file", b), 0);
+	assert_int_equal(ck_confine_check(dir, "", CK_CONFINE_RESOLVE | CK_CONFINE_HARDLINKS,
+	    &esc, &err), 0);
+	assert_int_equal(ck_confine_require(dir, &err), 0);
+	snprintf(b, sizeof(b), "%s/abs", dir);
+	assert_int_equal(symlink("/etc/hostname", b), 0);
+	assert_int_equal(ck_confine_check(dir, "", 0, &esc, &err), 1);
+	assert_string_equal(esc.path, "abs");
+	assert_string_equal(esc.target, "/etc/hostname");
+	assert_non_null(strstr(esc.why, "absolute"));
+	assert_int_equal(ck_confine_require(dir, &err), -1);
+	assert_non_null(strstr(err.msg, "abs"));
+	assert_non_null(strstr(err.msg, "/etc/hostname"));
+	/* deeper than the walk goes */
+	snprintf(dir, sizeof(dir), "%s/deep", t->tmp);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	{
+		char path[8192];
+		size_t len = (size_t)snprintf(path, sizeof(path), "%s", dir);
+
+		for (i = 0; i < 600 && len + 3 < sizeof(path); i++) {
+			len += (size_t)snprintf(path + len, sizeof(path) - len, "/d");
+			if (mkdir(path, 0700) != 0)
+				break;
+		}
+	}
+	assert_int_equal(ck_confine_check(dir, "", 0, &esc, &err), -1);
+	assert_non_null(strstr(err.msg, "directories deep"));
+}
+
 int
 main(void)
 {
@@ -253,6 +308,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_beneath, setup, teardown),
 		cmocka_unit_test(test_target_ok),
 		cmocka_unit_test_setup_teardown(test_confine_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confine_inside, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
