@@ -26,6 +26,7 @@
 #include "commands.h"
 
 #define POLL_MS 250
+#define LOST_MS 120000  /* no answer about the operation that long: give up */
 #define STEPS_MAX 32
 
 /* What has been shown of each step, so a change prints once. */
@@ -141,7 +142,7 @@ via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params
 	struct ck_error err;
 	json_t *op = NULL;
 	long status;
-	int n = 0, rc = 3;
+	int n = 0, rc = 3, lost_ms = 0;
 
 	if (addr == NULL)
 		return 3;
@@ -208,9 +209,19 @@ via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params
 		if (now != NULL && status == 200) {
 			json_decref(op);
 			op = now;
+			lost_ms = 0;
 		} else {
 			json_decref(now);
-			/* the agent may be restarting: keep asking */
+			/* the agent may be restarting (the operation is in its
+			 * journal): keep asking, but not for ever */
+			lost_ms += POLL_MS;
+			if (lost_ms >= LOST_MS) {
+				fprintf(stderr, "clawkeeper %s: no answer about %s from %s for %d s "
+				    "(last: %s); it runs on: clawkeeper operations show %s\n", cmd, id,
+				    addr, LOST_MS / 1000, status ? "an HTTP error" : err.msg, id);
+				rc = 3;
+				goto out;
+			}
 		}
 	}
 	print_outcome(op, json_out);
