@@ -16,6 +16,7 @@
 #include "clawkeeper/conftable.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
+#include "clawkeeper/instance.h"
 
 #define CONF_FILE_MAX (1024 * 1024)
 #define MAX_HMAC_KEYS 2
@@ -109,8 +110,16 @@ const struct ck_cf_section *const ck_agentconf_sections[] = {
 };
 const size_t ck_agentconf_n_sections = CK_CF_N(ck_agentconf_sections);
 
-typedef struct ck_cf_ctx parse_t;
-#define bad ck_cf_bad
+void
+ck_agentconf_instance(const struct ck_agentconf *c, int run_openclaw,
+    struct ck_instance_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->state_dir = c->state_dir;
+	o->config_path = c->config_path;
+	o->openclaw_bin = run_openclaw ? c->openclaw_bin : NULL;
+	o->log_file = c->log_file;
+}
 
 const char *
 ck_scope_name(enum ck_scope scope)
@@ -126,7 +135,7 @@ ck_scope_name(enum ck_scope scope)
 }
 
 static void
-parse_listen(parse_t *p, struct ck_agentconf *c)
+parse_listen(struct ck_cf_ctx *p, struct ck_agentconf *c)
 {
 	const char *s = c->listen;
 	const char *colon;
@@ -135,21 +144,21 @@ parse_listen(parse_t *p, struct ck_agentconf *c)
 
 	if (strncmp(s, "unix:", 5) == 0) {
 		if (s[5] != '/')
-			bad(p, "listen: unix socket path must be absolute");
+			ck_cf_bad(p, "listen: unix socket path must be absolute");
 		else
 			c->unix_path = strdup(s + 5);
 		return;
 	}
 	colon = strrchr(s, ':');
 	if (colon == NULL || colon == s) {
-		bad(p, "listen: expected host:port or unix:/path, got \"%s\"", s);
+		ck_cf_bad(p, "listen: expected host:port or unix:/path, got \"%s\"", s);
 		return;
 	}
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 0 ||
 	    port > 65535) {
-		bad(p, "listen: bad port in \"%s\"", s);
+		ck_cf_bad(p, "listen: bad port in \"%s\"", s);
 		return;
 	}
 	c->port = (unsigned)port;
@@ -160,17 +169,17 @@ parse_listen(parse_t *p, struct ck_agentconf *c)
 }
 
 static void
-parse_tls(parse_t *p, const json_t *tls, struct ck_agentconf *c)
+parse_tls(struct ck_cf_ctx *p, const json_t *tls, struct ck_agentconf *c)
 {
 	if (!json_is_object(tls)) {
-		bad(p, "tls: expected an object");
+		ck_cf_bad(p, "tls: expected an object");
 		return;
 	}
 	ck_cf_read(p, &tls_section, tls, c);
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
-		bad(p, "tls: cert and key go together");
+		ck_cf_bad(p, "tls: cert and key go together");
 	if (c->tls_client_ca != NULL && c->tls_cert == NULL)
-		bad(p, "tls.client_ca: needs tls.cert and tls.key");
+		ck_cf_bad(p, "tls.client_ca: needs tls.cert and tls.key");
 }
 
 int
@@ -220,13 +229,13 @@ ck_agentconf_read_key(const char *path, uint8_t *key, size_t *key_len,
 }
 
 static void
-parse_keys(parse_t *p, const json_t *arr, struct ck_agentconf *c)
+parse_keys(struct ck_cf_ctx *p, const json_t *arr, struct ck_agentconf *c)
 {
 	json_t *item;
 	size_t i, j;
 
 	if (!json_is_array(arr) || json_array_size(arr) > MAX_HMAC_KEYS) {
-		bad(p, "hmac_keys: expected an array of at most %d keys (two "
+		ck_cf_bad(p, "hmac_keys: expected an array of at most %d keys (two "
 		    "during a rotation)", MAX_HMAC_KEYS);
 		return;
 	}
@@ -242,12 +251,12 @@ parse_keys(parse_t *p, const json_t *arr, struct ck_agentconf *c)
 
 		snprintf(where, sizeof(where), "hmac_keys[%zu]", i);
 		if (!json_is_object(item)) {
-			bad(p, "%s: expected an object", where);
+			ck_cf_bad(p, "%s: expected an object", where);
 			continue;
 		}
 		ck_cf_read(p, &sec, item, k);
 		if (k->id == NULL || k->file == NULL) {
-			bad(p, "%s: needs id and file", where);
+			ck_cf_bad(p, "%s: needs id and file", where);
 			free(k->id);
 			free(k->file);
 			memset(k, 0, sizeof(*k));
@@ -255,9 +264,9 @@ parse_keys(parse_t *p, const json_t *arr, struct ck_agentconf *c)
 		}
 		for (j = 0; j < c->n_keys; j++)
 			if (strcmp(c->keys[j].id, k->id) == 0)
-				bad(p, "%s.id: duplicate key id \"%s\"", where, k->id);
+				ck_cf_bad(p, "%s.id: duplicate key id \"%s\"", where, k->id);
 		if (ck_agentconf_read_key(k->file, k->key, &k->key_len, &kerr) != 0)
-			bad(p, "%s.file: %s", where, kerr.msg);
+			ck_cf_bad(p, "%s.file: %s", where, kerr.msg);
 		c->n_keys++;
 	}
 }
@@ -274,13 +283,13 @@ is_hex64(const char *s)
 }
 
 static void
-parse_tokens(parse_t *p, const json_t *arr, struct ck_agentconf *c)
+parse_tokens(struct ck_cf_ctx *p, const json_t *arr, struct ck_agentconf *c)
 {
 	json_t *item;
 	size_t i;
 
 	if (!json_is_array(arr) || json_array_size(arr) > MAX_TOKENS) {
-		bad(p, "tokens: expected an array of at most %d tokens", MAX_TOKENS);
+		ck_cf_bad(p, "tokens: expected an array of at most %d tokens", MAX_TOKENS);
 		return;
 	}
 	c->tokens = calloc(json_array_size(arr) + 1, sizeof(*c->tokens));
@@ -295,16 +304,16 @@ parse_tokens(parse_t *p, const json_t *arr, struct ck_agentconf *c)
 
 		snprintf(where, sizeof(where), "tokens[%zu]", i);
 		if (!json_is_object(item)) {
-			bad(p, "%s: expected an object", where);
+			ck_cf_bad(p, "%s: expected an object", where);
 			continue;
 		}
 		ck_cf_read(p, &sec, item, t);
 		sha = json_string_value(json_object_get(item, "sha256"));
 		scope = json_string_value(json_object_get(item, "scope"));
 		if (t->name == NULL)
-			bad(p, "%s.name: required", where);
+			ck_cf_bad(p, "%s.name: required", where);
 		if (sha == NULL || !is_hex64(sha))
-			bad(p, "%s.sha256: expected 64 lowercase hex digits, the "
+			ck_cf_bad(p, "%s.sha256: expected 64 lowercase hex digits, the "
 			    "SHA-256 of the token (sha256sum), never the token", where);
 		else
 			memcpy(t->sha256, sha, 65);
@@ -313,7 +322,7 @@ parse_tokens(parse_t *p, const json_t *arr, struct ck_agentconf *c)
 		else if (scope != NULL && strcmp(scope, "operate") == 0)
 			t->scope = CK_SCOPE_OPERATE;
 		else
-			bad(p, "%s.scope: expected \"read\" or \"operate\"", where);
+			ck_cf_bad(p, "%s.scope: expected \"read\" or \"operate\"", where);
 		if (t->name == NULL) {
 			memset(t, 0, sizeof(*t));
 			continue;
@@ -323,15 +332,15 @@ parse_tokens(parse_t *p, const json_t *arr, struct ck_agentconf *c)
 }
 
 static void
-parse_instance(parse_t *p, const json_t *inst, struct ck_agentconf *c)
+parse_instance(struct ck_cf_ctx *p, const json_t *inst, struct ck_agentconf *c)
 {
 	if (!json_is_object(inst)) {
-		bad(p, "instance: expected an object");
+		ck_cf_bad(p, "instance: expected an object");
 		return;
 	}
 	ck_cf_read(p, &instance_section, inst, c);
 	if (c->state_dir == NULL)
-		bad(p, "instance.state_dir: required");
+		ck_cf_bad(p, "instance.state_dir: required");
 }
 
 static void
@@ -352,12 +361,12 @@ struct ck_agentconf *
 ck_agentconf_from_json(const json_t *doc, const char *base_dir,
     json_t *problems, struct ck_error *err)
 {
-	parse_t p = { problems, err, 0, base_dir };
+	struct ck_cf_ctx p = { problems, err, 0, base_dir };
 	struct ck_agentconf *c;
 	json_t *v;
 
 	if (!json_is_object(doc)) {
-		bad(&p, "agent config: expected a JSON object");
+		ck_cf_bad(&p, "agent config: expected a JSON object");
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -377,7 +386,7 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 	if ((v = json_object_get(doc, "instance")) != NULL)
 		parse_instance(&p, v, c);
 	else
-		bad(&p, "instance: required (instance.state_dir at least)");
+		ck_cf_bad(&p, "instance: required (instance.state_dir at least)");
 	ck_cf_read(&p, &limits_section, json_object_get(doc, "limits"), c);
 	{
 		json_t *probs = json_array();
@@ -391,11 +400,11 @@ ck_agentconf_from_json(const json_t *doc, const char *base_dir,
 		ck_opconf_parse_for(&c->ops, json_object_get(doc, "operations"),
 		    json_object_get(doc, "gateway"), &oi, base_dir, probs, &oerr);
 		json_array_foreach(probs, i, m)
-			bad(&p, "%s", json_string_value(m));
+			ck_cf_bad(&p, "%s", json_string_value(m));
 		json_decref(probs);
 	}
 	if (c->n_keys == 0 && c->n_tokens == 0 && p.n_bad == 0)
-		bad(&p, "hmac_keys, tokens: none configured, so every route "
+		ck_cf_bad(&p, "hmac_keys, tokens: none configured, so every route "
 		    "but GET /v1/agent would refuse every request");
 	if (p.n_bad > 0) {
 		ck_agentconf_free(c);

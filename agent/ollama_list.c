@@ -7,35 +7,9 @@
 
 #include <curl/curl.h>
 
+#include "clawkeeper/download.h"
 #include "clawkeeper/ollama.h"
 #include "clawkeeper/fileio.h"
-
-struct body {
-	char *buf;
-	size_t len;
-	int too_big;
-};
-
-static size_t
-on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct body *b = userdata;
-	size_t n = size * nmemb;
-	char *nb;
-
-	if (b->len + n > CK_OLLAMA_MAX_BODY) {
-		b->too_big = 1;
-		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
-	}
-	nb = realloc(b->buf, b->len + n + 1);
-	if (nb == NULL)
-		return 0;
-	memcpy(nb + b->len, ptr, n);
-	b->buf = nb;
-	b->len += n;
-	b->buf[b->len] = '\0';
-	return n;
-}
 
 char *
 ck_ollama_tags_url(const char *base_url)
@@ -127,7 +101,7 @@ ck_ollama_parse_tags(const char *body, size_t len, json_t **names,
 }
 
 static int
-fetch(const char *url, struct body *b, long *status, struct ck_error *err)
+fetch(const char *url, struct ck_curl_body *b, long *status, struct ck_error *err)
 {
 	char shown[512];
 	CURLcode rc;
@@ -144,7 +118,7 @@ fetch(const char *url, struct body *b, long *status, struct ck_error *err)
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CK_OLLAMA_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, CK_OLLAMA_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ck_curl_body_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "clawkeeper/" CK_VERSION);
 	rc = curl_easy_perform(h);
@@ -170,7 +144,7 @@ int
 ck_ollama_list_models(const char *base_url, json_t **names,
 		      struct ck_error *err, void *ud)
 {
-	struct body b = { NULL, 0, 0 };
+	struct ck_curl_body b = { NULL, 0, CK_OLLAMA_MAX_BODY, 0 };
 	char shown[512];
 	long status = 0;
 	char *url;

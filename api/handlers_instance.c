@@ -70,16 +70,6 @@ ck_h_health(struct ck_request *req)
 	return MHD_YES;
 }
 
-static void
-instance_opts(const struct ck_agentconf *c, struct ck_instance_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->state_dir = c->state_dir;
-	o->config_path = c->config_path;
-	o->openclaw_bin = NULL; /* files only: no process per request */
-	o->log_file = c->log_file;
-}
-
 enum MHD_Result
 ck_h_config(struct ck_request *req)
 {
@@ -87,7 +77,7 @@ ck_h_config(struct ck_request *req)
 	struct ck_error err;
 	json_t *doc;
 
-	instance_opts(ck_req_conf(req), &opts);
+	ck_agentconf_instance(ck_req_conf(req), 0, &opts); /* no process per request */
 	switch (ck_instance_config_show(&opts, &doc, &err)) {
 	case CK_CONFIG_SHOWN:
 		return ck_reply_json(req, 200, doc, NULL);
@@ -165,7 +155,7 @@ ck_h_decisions(struct ck_request *req)
 	if (parse_limit(query(req, "limit"), &r.limit) != 0)
 		return ck_reply_error(req, 400, "bad_parameter",
 		    "limit: expected an integer 1..%d", DECISIONS_MAX);
-	instance_opts(ck_req_conf(req), &opts);
+	ck_agentconf_instance(ck_req_conf(req), 0, &opts); /* no process per request */
 	if (ck_instance_open(&opts, &inst, &err) != 0)
 		return ck_reply_error(req, 503, "instance_unreadable", "%s",
 		    err.msg);

@@ -48,15 +48,6 @@ ck_h_settings_get(struct ck_request *req)
 	return reply_result(req, r, doc, etag, &err);
 }
 
-static int
-content_type_ok(struct ck_request *req)
-{
-	const char *ct = MHD_lookup_connection_value(req->conn,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-
-	return ct == NULL || strncmp(ct, "application/json", 16) == 0;
-}
-
 enum MHD_Result
 ck_h_settings_put(struct ck_request *req)
 {
@@ -67,7 +58,7 @@ ck_h_settings_put(struct ck_request *req)
 	enum ck_settings_result r;
 	enum MHD_Result rc;
 
-	if (!content_type_ok(req))
+	if (!ck_req_json_body(req))
 		return ck_reply_error(req, 415, "unsupported_media_type", "%s",
 		    "send Content-Type: application/json");
 	if (req->body_len == 0)

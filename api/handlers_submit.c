@@ -118,10 +118,7 @@ ck_h_plan(struct ck_request *req)
 	body = body_json(req, &rc);
 	if (body == NULL)
 		return rc;
-	io.state_dir = c->state_dir;
-	io.config_path = c->config_path;
-	io.log_file = c->log_file;
-	io.openclaw_bin = c->openclaw_bin;
+	ck_agentconf_instance(c, 1, &io);
 	pr.inst = &io;
 	pr.settings = json_object_get(body, "settings");
 	pr.settings_path = c->settings_path;
@@ -202,14 +199,11 @@ ck_h_import(struct ck_request *req)
 		params = json_pack("{s:s, s:s, s:I}", "archive", archive, "sha256",
 				   req->upload_sha_hex, "size", (json_int_t)req->upload_len);
 	} else {
-		const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_TYPE);
-
-		if (ct != NULL && strncmp(ct, "application/json", 16) != 0)
+		if (!ck_req_json_body(req))
 			return ck_reply_error(req, 415, "unsupported_media_type",
 					      "Content-Type %.60s: send the archive as the body with "
 					      "Content-Type: application/gzip, or JSON {url, sha256, size}",
-					      ct);
+					      ck_req_content_type(req));
 		params = body_json(req, &rc);
 		if (params == NULL)
 			return rc;

@@ -60,17 +60,14 @@ compute(struct ck_server *srv, char **text)
 	json_t *report;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.inst.state_dir = c->state_dir;
-	opts.inst.config_path = c->config_path;
 	/* While an operation changes the instance, no OpenClaw command is
 	 * run for the report: the release link and the state are mid-change,
 	 * and on a small host a `models status` would compete with the
 	 * doctor and the gateway's boot for the CPU (the window the
 	 * instance is down). The stores are still read. */
 	engine = __atomic_load_n(&srv->engine, __ATOMIC_ACQUIRE);
-	if (engine == NULL || ck_opengine_running(engine, running, sizeof(running)) == NULL)
-		opts.inst.openclaw_bin = c->openclaw_bin;
-	opts.inst.log_file = c->log_file;
+	ck_agentconf_instance(c, engine == NULL ||
+	    ck_opengine_running(engine, running, sizeof(running)) == NULL, &opts.inst);
 	if (c->settings_path != NULL && ck_file_exists(c->settings_path))
 		opts.settings_path = c->settings_path;
 	opts.since_ms = ck_clock_now_ms() - (long long)c->decision_window_s * 1000;

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <jansson.h>
 #include <microhttpd.h>
@@ -135,6 +136,23 @@ static inline struct ck_agentconf *
 ck_req_conf(const struct ck_request *req)
 {
 	return req->cref->conf;
+}
+
+/* The request's Content-Type, or NULL. */
+static inline const char *
+ck_req_content_type(const struct ck_request *req)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+}
+
+/* 1 when the body is declared JSON, or not declared at all. */
+static inline int
+ck_req_json_body(const struct ck_request *req)
+{
+	const char *ct = ck_req_content_type(req);
+
+	return ct == NULL || strncmp(ct, "application/json", 16) == 0;
 }
 
 /* routes.c: 0 and *idx on a match; -1 no such path; -2 path exists but not

@@ -207,8 +207,7 @@ begin(struct ck_request *req, const char *url, const char *method)
 static int
 is_archive_upload(struct ck_request *req)
 {
-	const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *ct = ck_req_content_type(req);
 
 	return ct != NULL && (strncasecmp(ct, "application/gzip", 16) == 0 ||
 	    strncasecmp(ct, "application/x-gzip", 18) == 0 ||
@@ -758,10 +757,8 @@ ck_server_ops_start(struct ck_server *srv, struct ck_error *err)
 			    "instance.settings_path and instance.openclaw_bin");
 		return 0;
 	}
-	srv->ops_inst.state_dir = c->state_dir;
-	srv->ops_inst.config_path = c->config_path;
-	srv->ops_inst.openclaw_bin = NULL; /* versions come from the gateway checks */
-	srv->ops_inst.log_file = c->log_file;
+	/* versions come from the gateway checks */
+	ck_agentconf_instance(c, 0, &srv->ops_inst);
 	ck_opconf_engine(&c->ops, c->journal_dir, c->settings_path, &srv->ops_inst,
 			 &srv->ops_engine_conf);
 	srv->ops_engine_conf.after_restart = after_restart;

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "clawkeeper/agentconf.h"
+#include "clawkeeper/download.h"
 #include "clawkeeper/fileio.h"
 #include "clawkeeper/hash.h"
 #include "client.h"
@@ -65,40 +66,6 @@ auth_header(const struct ck_client *c, const char *method, const char *path,
 	    "ts=%lld, nonce=%s, signature=%s", c->key_id, ts, nonce, sig);
 }
 
-struct sink {
-	char *buf;
-	size_t len, cap;
-	int overflow;
-};
-
-static size_t
-on_body(char *data, size_t size, size_t n, void *ud)
-{
-	struct sink *s = ud;
-	size_t add = size * n;
-
-	if (s->len + add + 1 > RESP_MAX) {
-		s->overflow = 1;
-		return 0;
-	}
-	if (s->len + add + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
-		char *p;
-
-		while (cap < s->len + add + 1)
-			cap *= 2;
-		p = realloc(s->buf, cap);
-		if (p == NULL)
-			return 0;
-		s->buf = p;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, data, add);
-	s->len += add;
-	s->buf[s->len] = '\0';
-	return add;
-}
-
 static size_t
 on_header(char *buf, size_t size, size_t n, void *ud)
 {
@@ -125,7 +92,7 @@ ck_client_send(const struct ck_client *c, const struct ck_request_out *r,
 {
 	CURL *curl;
 	struct curl_slist *hl = NULL;
-	struct sink sink = { 0 };
+	struct ck_curl_body sink = { NULL, 0, RESP_MAX, 0 };
 	char body_hex[CK_SHA256_HEX_LEN], *url = NULL, *auth = NULL, *h;
 	long long file_size = 0;
 	FILE *fp = NULL;
@@ -185,7 +152,7 @@ ck_client_send(const struct ck_client *c, const struct ck_request_out *r,
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, r->body);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
 	}
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ck_curl_body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
 	if (r->include_headers)
 		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -199,7 +166,7 @@ ck_client_send(const struct ck_client *c, const struct ck_request_out *r,
 		resp->len = sink.len;
 		sink.buf = NULL;
 		ret = 0;
-	} else if (sink.overflow)
+	} else if (sink.too_big)
 		ck_error_set(err, "%s: the answer is larger than %d MiB", c->agent,
 		    RESP_MAX >> 20);
 	else

@@ -92,7 +92,7 @@ config_show(int argc, char **argv)
 	conf = ck_cli_conf_load("config show", config);
 	if (conf == NULL)
 		return 1;
-	ck_cli_instance_opts(conf, &io);
+	ck_agentconf_instance(conf, 0, &io);
 	if (ck_instance_config_show(&io, &doc, &err) != CK_CONFIG_SHOWN) {
 		fprintf(stderr, "clawkeeper config show: %s\n", err.msg);
 		ck_agentconf_free(conf);

@@ -84,9 +84,7 @@ ck_cmd_operations(int argc, char **argv)
 	conf = ck_cli_conf_load("operations", config);
 	if (conf == NULL)
 		return 3;
-	if (conf->journal_dir == NULL) {
-		fprintf(stderr, "clawkeeper operations: %s has no journal_dir\n",
-		    ck_cli_conf_path(config));
+	if (ck_cli_conf_require("operations", config, conf->journal_dir, "journal_dir") < 0) {
 		ck_agentconf_free(conf);
 		return 3;
 	}
@@ -111,7 +109,7 @@ ck_cmd_operations(int argc, char **argv)
 		else if (json_out)
 			ck_cli_print_json(doc);
 		else
-			ck_cli_print_op(doc);
+			ck_cli_print_op(doc, 1);
 	}
 	if (rc == 1)
 		fprintf(stderr, "clawkeeper operations show: no operation %s in %s\n",

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <curl/curl.h>
 
 #include "clawkeeper/agentconf.h"
@@ -34,14 +33,6 @@ struct progress {
 	long long t0;
 	char shown[STEPS_MAX][16];
 };
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static int
 final_state(const json_t *op)
@@ -83,22 +74,15 @@ progress_show(struct progress *p, const json_t *op)
 	}
 }
 
+/* The steps were shown as they happened: the outcome alone, or the
+ * record for --json. */
 static void
 print_outcome(const json_t *op, int json_out)
 {
-	const json_t *m = json_object_get(json_object_get(op, "result"), "message");
-
-	if (json_out) {
+	if (json_out)
 		ck_cli_print_json(op);
-		return;
-	}
-	printf("operation %s (%s): %s, %lld restart(s)\n",
-	    json_string_value(json_object_get(op, "id")),
-	    json_string_value(json_object_get(op, "kind")),
-	    json_string_value(json_object_get(op, "state")),
-	    (long long)json_integer_value(json_object_get(op, "restarts")));
-	if (m != NULL)
-		printf("result: %s\n", json_string_value(m));
+	else
+		ck_cli_print_op(op, 0);
 }
 
 static int
@@ -204,7 +188,7 @@ via_agent(const char *cmd, const struct ck_agentconf *conf, const json_t *params
 			progress_show(&p, op);
 		if (final_state(op))
 			break;
-		sleep_ms(POLL_MS);
+		ck_clock_sleep_ms(POLL_MS);
 		now = ck_cli_agent_call(&cl, &r, &status, &err);
 		if (now != NULL && status == 200) {
 			json_decref(op);
@@ -325,9 +309,7 @@ ck_cmd_ops(int argc, char **argv)
 		ck_agentconf_free(conf);
 		goto out;
 	}
-	io.state_dir = conf->state_dir;
-	io.config_path = conf->config_path;
-	io.log_file = conf->log_file;
+	ck_agentconf_instance(conf, 0, &io);
 	ck_opconf_engine(&conf->ops, conf->journal_dir, conf->settings_path, &io, &ec);
 	eng = ck_opengine_new(&ec, &err);
 	if (eng == NULL || ck_opengine_recover(eng, &err) < 0) {

@@ -208,7 +208,7 @@ ck_cmd_plan(int argc, char **argv)
 		conf = ck_cli_conf_load("plan", a.agent_config);
 		if (conf == NULL)
 			return 3;
-		ck_cli_instance_opts(conf, &a.inst);
+		ck_agentconf_instance(conf, 1, &a.inst);
 		if (a.settings_path == NULL)
 			a.settings_path = conf->settings_path;
 	}

@@ -101,9 +101,8 @@ ck_cmd_settings(int argc, char **argv)
 	conf = ck_cli_conf_load("settings", config);
 	if (conf == NULL)
 		return 3;
-	if (conf->settings_path == NULL) {
-		fprintf(stderr, "clawkeeper settings: %s has no instance.settings_path\n",
-		    ck_cli_conf_path(config));
+	if (ck_cli_conf_require("settings", config, conf->settings_path,
+	    "instance.settings_path") < 0) {
 		ck_agentconf_free(conf);
 		return 3;
 	}

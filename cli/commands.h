@@ -36,8 +36,10 @@ struct ck_instance_opts;
 const char *ck_cli_conf_path(const char *opt);
 /* Loaded, or NULL after saying why on stderr ("clawkeeper CMD: ..."). */
 struct ck_agentconf *ck_cli_conf_load(const char *cmd, const char *opt);
-void ck_cli_instance_opts(const struct ck_agentconf *conf,
-    struct ck_instance_opts *o);
+/* 0 when value (the config's field) is set; else -1 after saying which
+ * config lacks it ("clawkeeper CMD: FILE has no FIELD"). */
+int ck_cli_conf_require(const char *cmd, const char *opt, const char *value,
+    const char *field);
 /* Indented, in the document's order, then a newline. */
 void ck_cli_print_json(const json_t *doc);
 /* The serving agent's address from its config ("unix:/path" or
@@ -49,8 +51,9 @@ struct ck_client;
 struct ck_request_out;
 json_t *ck_cli_agent_call(const struct ck_client *cl, const struct ck_request_out *r,
     long *status, struct ck_error *err);
-/* An operation record for a person: id, kind, state, restarts, then one
- * line per step (name, state, message) and the result's message. */
-void ck_cli_print_op(const json_t *op);
+/* An operation record for a person: id, kind, state, restarts, then
+ * (with_steps) one line per step (name, state, message), and the
+ * result's message. */
+void ck_cli_print_op(const json_t *op, int with_steps);
 
 #endif

@@ -30,14 +30,14 @@ ck_cli_conf_load(const char *cmd, const char *opt)
 	return conf;
 }
 
-void
-ck_cli_instance_opts(const struct ck_agentconf *conf, struct ck_instance_opts *o)
+int
+ck_cli_conf_require(const char *cmd, const char *opt, const char *value,
+    const char *field)
 {
-	memset(o, 0, sizeof(*o));
-	o->state_dir = conf->state_dir;
-	o->config_path = conf->config_path;
-	o->openclaw_bin = conf->openclaw_bin;
-	o->log_file = conf->log_file;
+	if (value != NULL)
+		return 0;
+	fprintf(stderr, "clawkeeper %s: %s has no %s\n", cmd, ck_cli_conf_path(opt), field);
+	return -1;
 }
 
 void
@@ -48,7 +48,7 @@ ck_cli_print_json(const json_t *doc)
 }
 
 void
-ck_cli_print_op(const json_t *op)
+ck_cli_print_op(const json_t *op, int with_steps)
 {
 	const json_t *steps = json_object_get(op, "steps");
 	const json_t *s;
@@ -59,10 +59,11 @@ ck_cli_print_op(const json_t *op)
 	       json_string_value(json_object_get(op, "kind")),
 	       json_string_value(json_object_get(op, "state")),
 	       (long long)json_integer_value(json_object_get(op, "restarts")));
-	json_array_foreach(steps, i, s)
-		printf("  %-18s %-8s %s\n", json_string_value(json_object_get(s, "name")),
-		       json_string_value(json_object_get(s, "state")),
-		       json_string_value(json_object_get(s, "message")));
+	if (with_steps)
+		json_array_foreach(steps, i, s)
+			printf("  %-18s %-8s %s\n", json_string_value(json_object_get(s, "name")),
+			       json_string_value(json_object_get(s, "state")),
+			       json_string_value(json_object_get(s, "message")));
 	s = json_object_get(json_object_get(op, "result"), "message");
 	if (s != NULL)
 		printf("result: %s\n", json_string_value(s));

@@ -22,8 +22,8 @@ ck_cf_bad(struct ck_cf_ctx *ctx, const char *fmt, ...)
 		json_array_append_new(ctx->problems, json_string(msg));
 }
 
-const char *
-ck_cf_field_path(const struct ck_cf_section *s, const struct ck_cf_field *f,
+static const char *
+field_path(const struct ck_cf_section *s, const struct ck_cf_field *f,
     char *buf, size_t n)
 {
 	snprintf(buf, n, "%s%s%s", s->path, *s->path ? "." : "", f->key);
@@ -86,7 +86,7 @@ read_field(struct ck_cf_ctx *ctx, const struct ck_cf_section *s,
 	char path[160];
 	long long n;
 
-	ck_cf_field_path(s, f, path, sizeof(path));
+	field_path(s, f, path, sizeof(path));
 	switch (f->type) {
 	case CK_CF_STRING:
 	case CK_CF_PATH: {
@@ -158,23 +158,6 @@ ck_cf_read(struct ck_cf_ctx *ctx, const struct ck_cf_section *s,
 	}
 }
 
-void
-ck_cf_free(const struct ck_cf_section *s, void *target)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_fields; i++) {
-		const struct ck_cf_field *f = &s->fields[i];
-
-		if (f->type == CK_CF_STRING || f->type == CK_CF_PATH) {
-			char **m = member(target, f);
-
-			free(*m);
-			*m = NULL;
-		}
-	}
-}
-
 static const char *
 type_name(enum ck_cf_type t)
 {
@@ -200,7 +183,7 @@ ck_cf_describe(const struct ck_cf_section *const *sections, size_t n)
 			const struct ck_cf_field *f = &s->fields[j];
 			char path[160];
 			json_t *d = json_pack("{s:s, s:s, s:s}", "path",
-			    ck_cf_field_path(s, f, path, sizeof(path)), "type",
+			    field_path(s, f, path, sizeof(path)), "type",
 			    type_name(f->type), "doc", f->doc ? f->doc : "");
 
 			if (f->type == CK_CF_INT || f->type == CK_CF_UNSIGNED ||

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -129,4 +130,25 @@ out:
 	if (rc < 0)
 		unlink(dest);
 	return rc;
+}
+
+size_t
+ck_curl_body_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct ck_curl_body *b = ud;
+	size_t n = size * nmemb;
+	char *nb;
+
+	if (b->len + n > b->max) {
+		b->too_big = 1;
+		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	nb = realloc(b->buf, b->len + n + 1);
+	if (nb == NULL)
+		return 0;
+	memcpy(nb + b->len, ptr, n);
+	b->buf = nb;
+	b->len += n;
+	b->buf[b->len] = '\0';
+	return n;
 }

@@ -76,6 +76,12 @@ void ck_agentconf_free(struct ck_agentconf *conf);
 int ck_agentconf_read_key(const char *path, uint8_t *key, size_t *key_len,
 			  struct ck_error *err);
 const char *ck_scope_name(enum ck_scope scope);
+/* The instance the config names, as instance.h opens it. run_openclaw:
+ * also its release's binary (its --version, models status); 0: files
+ * only, no process (a request handler, a health report mid-operation). */
+struct ck_instance_opts;
+void ck_agentconf_instance(const struct ck_agentconf *c, int run_openclaw,
+    struct ck_instance_opts *o);
 /* The agent config's field tables (conftable.h), for `config fields`. */
 struct ck_cf_section;
 extern const struct ck_cf_section *const ck_agentconf_sections[];

@@ -66,11 +66,6 @@ void ck_cf_defaults(const struct ck_cf_section *s, void *target);
  * obj is one problem. A NULL target only checks (a request's parameters). */
 void ck_cf_read(struct ck_cf_ctx *ctx, const struct ck_cf_section *s,
     const json_t *obj, void *target);
-/* Frees the strings of the table's string and path fields. */
-void ck_cf_free(const struct ck_cf_section *s, void *target);
-/* "section.key" of a field, into buf. */
-const char *ck_cf_field_path(const struct ck_cf_section *s,
-    const struct ck_cf_field *f, char *buf, size_t n);
 /* {path, type, bounds?, default?, doc} for each field of the sections. */
 json_t *ck_cf_describe(const struct ck_cf_section *const *sections, size_t n);
 

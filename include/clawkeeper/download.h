@@ -22,4 +22,17 @@ int ck_download(const char *url, const char *dest,
 		const struct ck_download_opts *opts,
 		char sha256_out[CK_SHA256_HEX_LEN], struct ck_error *err);
 
+/* A response body kept in memory for libcurl: CURLOPT_WRITEFUNCTION
+ * ck_curl_body_write with CURLOPT_WRITEDATA a ck_curl_body whose max is
+ * set. buf is NUL-terminated (NULL while empty); past max the write
+ * stops the transfer (CURLE_WRITE_ERROR) and too_big says why. The
+ * caller frees buf. */
+struct ck_curl_body {
+	char *buf;
+	size_t len;
+	size_t max;
+	int too_big;
+};
+size_t ck_curl_body_write(char *ptr, size_t size, size_t nmemb, void *ud);
+
 #endif
